@@ -1,0 +1,198 @@
+"""What search and ask return: small dataclasses whose ``to_dict()`` is the CLI's ``--json`` contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from haystack import Document
+from haystack.dataclasses import ExtractedAnswer
+
+from indexer.chunking import split_sentences
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A ranked passage: ``text`` is ``article_text[start:end]``."""
+
+    doc_id: str
+    title: str
+    path: str
+    lang: str
+    score: float
+    text: str
+    start: int
+    end: int
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "lang": self.lang,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published,
+            "chunk_id": self.chunk_id,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> SearchHit:
+        meta = doc.meta
+        return cls(
+            doc_id=meta.get("parent_id", ""),
+            title=meta.get("title", ""),
+            path=meta.get("path", ""),
+            lang=meta.get("lang", ""),
+            score=float(doc.score or 0.0),
+            text=doc.content or "",
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            source=meta.get("source", ""),
+            url=meta.get("url", ""),
+            published=meta.get("published", ""),
+            chunk_id=doc.id,
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its citation: ``article_text[start:end] == text``; ``context`` is the cited passage
+    (the sentence or sentences holding the answer) at ``article_text[context_start:context_end]``."""
+
+    text: str
+    score: float
+    doc_id: str
+    title: str
+    path: str
+    lang: str
+    context: str
+    start: int
+    end: int
+    context_start: int
+    context_end: int
+    source: str = ""
+    url: str = ""
+    published: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "score": round(self.score, 6),
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "path": self.path,
+            "lang": self.lang,
+            "context": self.context,
+            "start": self.start,
+            "end": self.end,
+            "context_start": self.context_start,
+            "context_end": self.context_end,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    mode: str = "hybrid"
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "hits": [h.to_dict() for h in self.hits],
+            "seconds": round(self.seconds, 4),
+        }
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """Answers best first; empty ``answers`` means "no answer found". ``passages`` are the retrieved chunks."""
+
+    question: str
+    reader: str
+    answers: list[Answer]
+    passages: list[SearchHit] = field(default_factory=list)
+    no_answer_score: float | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "reader": self.reader,
+            "answers": [a.to_dict() for a in self.answers],
+            "no_answer_score": None if self.no_answer_score is None else round(self.no_answer_score, 6),
+            "passages": [p.to_dict() for p in self.passages],
+            "seconds": round(self.seconds, 4),
+        }
+
+
+def cited_sentences(content: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence(s) of ``content`` that hold ``content[start:end]``."""
+    covering = [(s, e) for s, e in split_sentences(content) if s < max(end, start + 1) and e > start]
+    if not covering:
+        return start, end
+    return min(covering[0][0], start), max(covering[-1][1], end)
+
+
+def answer_from_extracted(answer: ExtractedAnswer) -> Answer | None:
+    """Turn a reader's answer (offsets in its chunk) into a cited answer (offsets in the article).
+
+    :returns: ``None`` for the no-answer (``data is None``) or an answer without a document/offsets.
+    """
+    doc, span = answer.document, answer.document_offset
+    if answer.data is None or doc is None or span is None or doc.content is None:
+        return None
+    meta = doc.meta
+    base = int(meta.get("start", 0))
+    ctx_start, ctx_end = cited_sentences(doc.content, span.start, span.end)
+    return Answer(
+        text=doc.content[span.start : span.end],
+        score=float(answer.score),
+        doc_id=meta.get("parent_id", ""),
+        title=meta.get("title", ""),
+        path=meta.get("path", ""),
+        lang=meta.get("lang", ""),
+        context=doc.content[ctx_start:ctx_end],
+        start=base + span.start,
+        end=base + span.end,
+        context_start=base + ctx_start,
+        context_end=base + ctx_end,
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+    )
+
+
+def cite_answers(answers: list[ExtractedAnswer], top_k: int) -> tuple[list[Answer], float | None]:
+    """Cited answers best first, one per article span (overlapping chunks repeat text), and the no-answer score.
+
+    :returns: ``(answers, no_answer_score)``; answers scoring below the reader's no-answer score are dropped.
+    """
+    no_answer = max((a.score for a in answers if a.data is None), default=None)
+    cited: dict[tuple[str, int, int], Answer] = {}
+    for extracted in sorted(answers, key=lambda a: -a.score):
+        answer = answer_from_extracted(extracted)
+        if answer is None or (no_answer is not None and answer.score < no_answer):
+            continue
+        key = (answer.doc_id, answer.start, answer.end)
+        if key not in cited and not any(_overlaps(answer, kept) for kept in cited.values()):
+            cited[key] = answer
+    return list(cited.values())[:top_k], no_answer
+
+
+def _overlaps(a: Answer, b: Answer) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end

