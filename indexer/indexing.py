@@ -14,6 +14,7 @@ from haystack import Document
 from tqdm import tqdm
 
 from indexer.chunking import chunk_text
+from indexer.embedders import get_backend
 from indexer.loaders import Article, Skipped, iter_files, load_file
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,7 @@ class Indexer:
             for c in chunk_article(article, doc_id, self.max_chars, self.overlap_sentences)
         ]
         embedded = self.document_embedder.run(documents=chunks)["documents"] if chunks else []
-        backend = self.document_embedder.backend
+        backend = get_backend(self.document_embedder.embedder)
         self.store.check_embedder(backend.model_id, backend.dim)
         self.store.write_articles([to_stored(a, d) for a, d in new.values()], embedded)
         summary.indexed += len(new)

@@ -1,0 +1,6 @@
+"""Retrieval, fusion, readers, citations and the service API."""
+
+import os
+
+# Haystack's anonymous usage telemetry stays off unless the user turns it on: a search tool should not phone home.
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")

@@ -17,7 +17,7 @@ from typing import Any
 from indexer.embedders import DEFAULT_EMBEDDER, get_backend, parse_spec
 from indexer.indexing import Indexer, IndexSummary
 from indexer.loaders import Skipped
-from qa.pipelines import RetrievalMode, build_retrieval_pipeline, final_component, retrieval_inputs
+from qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
 from qa.results import AskResult, SearchHit, SearchResult, cite_answers
 from store.embedded_document_store import EmbeddedDocumentStore, StoredArticle, StoreError
 
@@ -110,7 +110,7 @@ class Kavosh:
         else:
             self.store = EmbeddedDocumentStore(Path(store) if store else default_store_path(), create=create)
             self.store.db  # noqa: B018 - opens now so a missing store fails here with a clear message
-        self._components: dict[str, Any] = {}
+        self._document_embedder: Any = None
         self._pipelines: dict[tuple[str, bool], Any] = {}
         self._reader_name: str | None = None
 
@@ -119,12 +119,6 @@ class Kavosh:
         """The embedder spec for this store: the one it was built with, unless the user asked for another."""
         stored = self.store.settings().get("embedder_spec")
         return self.embedder_spec or stored or DEFAULT_EMBEDDER
-
-    def _component(self, name: str) -> Any:
-        with self._lock:
-            if name not in self._components:
-                self._components[name] = self._build_component(name)
-            return self._components[name]
 
     def _build_component(self, name: str) -> Any:
         if name == "text_embedder":
@@ -172,21 +166,25 @@ class Kavosh:
 
     @property
     def reader_name(self) -> str:
-        self._component("reader")
+        """Which reader answers: ``offline`` or ``transformer:<model>`` (decided when the first reader is built)."""
+        if self._reader_name is None:
+            self._build_reader()
         assert self._reader_name is not None
         return self._reader_name
 
     def _pipeline(self, mode: RetrievalMode, with_reader: bool) -> Any:
+        # Haystack components belong to one pipeline each; models are shared underneath (embedder backends are
+        # process-wide), so a pipeline per (mode, reader) costs no second model load for the embedder.
         key = (mode.value, with_reader)
         with self._lock:
             if key not in self._pipelines:
                 needs_embedder = mode is not RetrievalMode.BM25
                 self._pipelines[key] = build_retrieval_pipeline(
                     mode,
-                    bm25_retriever=self._component("bm25") if mode is not RetrievalMode.DENSE else None,
-                    embedding_retriever=self._component("dense") if needs_embedder else None,
-                    text_embedder=self._component("text_embedder") if needs_embedder else None,
-                    reader=self._component("reader") if with_reader else None,
+                    bm25_retriever=self._build_component("bm25") if mode is not RetrievalMode.DENSE else None,
+                    embedding_retriever=self._build_component("dense") if needs_embedder else None,
+                    text_embedder=self._build_component("text_embedder") if needs_embedder else None,
+                    reader=self._build_component("reader") if with_reader else None,
                 )
             return self._pipelines[key]
 
@@ -200,7 +198,10 @@ class Kavosh:
     ) -> IndexSummary:
         """Index files and folders (see ``indexer.indexing.Indexer.index``)."""
         self._check_index_embedder()
-        indexer = Indexer(self.store, self._component("document_embedder"))
+        with self._lock:
+            if self._document_embedder is None:
+                self._document_embedder = self._build_component("document_embedder")
+        indexer = Indexer(self.store, self._document_embedder)
         return indexer.index(paths, progress=progress, on_skip=on_skip, on_progress=on_progress)
 
     def _check_index_embedder(self) -> None:
@@ -235,7 +236,7 @@ class Kavosh:
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
         output = pipeline.run(retrieval_inputs(retrieval_mode, query, k, filters))
-        docs = output[final_component(retrieval_mode)]["documents"][:k]
+        docs = output["retriever"]["documents"][:k]
         return SearchResult(
             query=query,
             hits=[SearchHit.from_document(d) for d in docs],
@@ -271,10 +272,9 @@ class Kavosh:
         pipeline = self._pipeline(retrieval_mode, with_reader=True)
         data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters)
         data["reader"] = {"query": question, "top_k": k * 3}
-        retrieved = final_component(retrieval_mode)
-        output = pipeline.run(data, include_outputs_from={retrieved})
+        output = pipeline.run(data, include_outputs_from={"retriever"})
         answers, no_answer = cite_answers(output["reader"]["answers"], top_k=k)
-        passages = [SearchHit.from_document(d) for d in output[retrieved]["documents"][: max(k, 5)]]
+        passages = [SearchHit.from_document(d) for d in output["retriever"]["documents"][: max(k, 5)]]
         return AskResult(
             question=question,
             reader=self.reader_name,
@@ -308,7 +308,6 @@ class Kavosh:
         return self.store.stats()
 
     def close(self) -> None:
-        for component in self._components.values():
-            if hasattr(component, "close"):
-                component.close()
+        if self._document_embedder is not None:
+            self._document_embedder.close()
         self.store.close()

@@ -140,6 +140,7 @@ class EmbeddedDocumentStore:
         self._schema: tantivy.Schema | None = None
         self._vectors: np.memmap | None = None
         self._alive: np.ndarray | None = None
+        self._langs: np.ndarray | None = None  # language of each vector row, for the in-memory language filter
 
     # ----------------------------------------------------------------- opening
     @property
@@ -233,7 +234,7 @@ class EmbeddedDocumentStore:
                 with open(vec_path, "r+b") as f:
                     f.truncate(size)
         self._vectors = None
-        self._alive = None
+        self._alive = self._langs = None
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """The memory-mapped vector matrix and the boolean mask of rows that belong to live chunks."""
@@ -245,7 +246,7 @@ class EmbeddedDocumentStore:
                     self._vectors = np.zeros((0, dim or 1), dtype=np.float32)  # type: ignore[assignment]
                 else:
                     self._vectors = np.memmap(self.path / _VECTORS_NAME, dtype=np.float32, mode="r", shape=(rows, dim))
-                self._alive = None
+                self._alive = self._langs = None
             if self._alive is None:
                 alive = np.zeros(rows, dtype=bool)
                 live_rows = np.fromiter((r for (r,) in self.db.execute("SELECT row FROM chunks")), dtype=np.int64)
@@ -414,7 +415,7 @@ class EmbeddedDocumentStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._alive = None
+        self._alive = self._langs = None
         if whole_articles:
             self._update_bm25(sorted(chunk_doc_ids | set(delete_doc_ids)), rows, chunks, generation)
         else:
@@ -548,7 +549,7 @@ class EmbeddedDocumentStore:
             self.db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(i,) for i in document_ids])
             generation = int(self._setting("generation") or 0) + 1
             self._set_settings({"generation": str(generation)})
-            self._alive = None
+            self._alive = self._langs = None
             self.rebuild_bm25()
 
     # ----------------------------------------------------------------- reading
@@ -613,6 +614,29 @@ class EmbeddedDocumentStore:
         hits = searcher.search(query_obj, limit=top_k, count=False).hits
         scored = [(searcher.doc(address)["row"][0], float(score)) for score, address in hits]
         return self._by_rows(scored)
+
+    def _candidate_rows(self, filters: dict[str, Any] | None, alive: np.ndarray) -> np.ndarray:
+        """Rows of live chunks matching ``filters``; a language filter alone is answered from memory (it runs on
+        every hybrid query), anything else through SQL."""
+        if not filters:
+            return np.flatnonzero(alive)
+        if filters.get("field") == "meta.lang" and filters.get("operator") == "==":
+            return np.flatnonzero(alive & (self._row_langs(alive.size) == filters.get("value")))
+        where, params = to_sql(filters)
+        rows = np.fromiter(
+            (r for (r,) in self.db.execute(f"SELECT row FROM chunks WHERE {where}", params)), dtype=np.int64
+        )
+        return np.sort(rows[rows < alive.size])
+
+    def _row_langs(self, rows: int) -> np.ndarray:
+        with self._lock:
+            if self._langs is None or self._langs.size != rows:
+                langs = np.full(rows, "", dtype="<U2")
+                for row, lang in self.db.execute("SELECT row, lang FROM chunks"):
+                    if row < rows:
+                        langs[row] = lang
+                self._langs = langs
+            return self._langs
 
     def embedding_retrieval(
         self,
@@ -747,7 +771,7 @@ class EmbeddedDocumentStore:
             )
             os.replace(tmp, self.path / _VECTORS_NAME)
             db.execute("COMMIT")
-            self._alive = None
+            self._alive = self._langs = None
             self.rebuild_bm25()
 
     def close(self) -> None:
@@ -757,7 +781,7 @@ class EmbeddedDocumentStore:
             self._db = None
             self._index = None
             self._vectors = None
-            self._alive = None
+            self._alive = self._langs = None
 
     def destroy(self) -> None:
         """Delete the whole store directory."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KAVOSH_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "corpus" / "seeds"

@@ -127,7 +127,7 @@ def test_interrupted_indexing_keeps_committed_batches(tmp_path, seeds_dir, monke
         original(self, batch, summary)
 
     monkeypatch.setattr(Indexer, "_flush", flush_then_interrupt)
-    indexer = Indexer(service.store, service._component("document_embedder"), batch_articles=2)
+    indexer = Indexer(service.store, service._build_component("document_embedder"), batch_articles=2)
     summary = indexer.index([seeds_dir])
     assert summary.interrupted and summary.indexed == 2
     service.close()

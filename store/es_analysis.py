@@ -1,0 +1,439 @@
+"""Elasticsearch index settings and mappings, generated from ``indexer.analysis`` so both engines tokenise alike.
+
+The analyzer ``kavosh`` reproduces ``indexer.analysis.analyze`` with stock Elasticsearch parts only (no plugin):
+
+- char filters: ``kavosh_chars`` (mapping) folds what ``normalize_chars`` and NFKC/case folding change in word
+  characters: ``CHAR_MAP`` (yeh/kaf/heh/alef/waw forms, Persian and Arabic-Indic digits), ``PRESENTATION_FORMS_MAP``,
+  Arabic ligatures, fullwidth forms, composed marks (ا + ◌ٓ -> آ); ``kavosh_removed`` deletes ``REMOVED_CHARS``
+  (ZWNJ, harakat, tatweel, bidi marks), which joins ``همکاری‌ها``; ``kavosh_glue`` joins detached affixes
+  (``می گویند``, ``همکاری ها``) as ``analyze`` does.
+- tokenizer ``kavosh_words``: the pattern of ``indexer.analysis`` (acronyms, numbers with separators, Arabic-script
+  words, other words with ``'s``), written in Java regex syntax.
+- token filters: lower case; ``1,000`` -> ``1000`` and ``u.s.`` -> ``us``; the stopwords of both languages; the
+  Persian light stemmer as a chain of ``pattern_replace`` filters (below); Persian stopwords again (stems);
+  ``porter2`` (Snowball English, as ``snowballstemmer``) on tokens that are neither numbers nor Arabic script.
+
+Stock ``arabic_normalization`` / ``persian_normalization`` are not used: the first folds آ to ا (we keep آ) and ى to
+Arabic ي, the second folds ی/ک to Arabic ي/ك (the opposite direction); matching would be consistent but the tokens
+would differ from ours. ``decimal_digit`` is not used either: the mapping folds Persian and Arabic-Indic digits like
+``CHAR_MAP``, while ``decimal_digit`` would also fold other scripts' digits that ``analyze`` keeps.
+
+The Persian stemmer (``stem_persian``) is a loop of at most three suffix removals with a state (a plural was
+removed) and exceptions; pattern filters are stateless, so the state travels with the token as private-use marker
+characters that the last filter removes: ``\\uE000`` = no plural removed yet, ``\\uE001`` = stop stemming,
+``\\uE002`` = a rule already fired in this round.
+
+Known differences from ``analyze`` (see ``docs/elasticsearch.md``): a doubled verb prefix (``می می گویند``) is glued
+into one token; letters from Arabic blocks other than U+0600-06FF, U+0750-077F, U+08A0-08FF glue affixes; NFKC and
+case folding are reproduced for the Unicode blocks in ``_FOLDED_BLOCKS`` only; English stems come from Lucene's
+Snowball English, ours from ``snowballstemmer`` (same algorithm, possibly a different Snowball release).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from indexer import analysis
+from indexer.analysis import (
+    ANALYSIS_VERSION,
+    CHAR_MAP,
+    ENGLISH_STOPWORDS,
+    PERSIAN_STEM_EXCEPTIONS,
+    PERSIAN_STOPWORDS,
+    PRESENTATION_FORMS_MAP,
+    REMOVED_CHARS,
+    normalize_chars,
+)
+
+#: Recorded in the index; bump when anything below changes the tokens Elasticsearch produces.
+ES_ANALYSIS_VERSION = f"{ANALYSIS_VERSION}.es1"
+ANALYZER = "kavosh"
+
+# The stemmer's and the affix glue's rule data. They are private in indexer.analysis; reading them here keeps one
+# definition, and tests/store/test_es_analysis.py checks the generated filters against stem_persian and analyze.
+_PLURAL_HA: tuple[str, ...] = analysis._PLURAL_HA
+_COMPARATIVE: tuple[str, ...] = analysis._COMPARATIVE
+_STAN_PLURALS: tuple[str, ...] = analysis._STAN_PLURALS
+_LONG_VOWELS: str = analysis._LONG_VOWELS
+_VOWEL_FINAL: str = analysis._VOWEL_FINAL
+_VERB_FINAL: str = analysis._VERB_FINAL
+_VERB_STEMS_BARE: frozenset[str] = analysis._VERB_STEMS_BARE
+_PREFIX_TOKENS: frozenset[str] = analysis._PREFIX_TOKENS
+_SUFFIX_TOKENS_ANY: frozenset[str] = analysis._SUFFIX_TOKENS_ANY
+_SUFFIX_TOKENS_VOWEL: frozenset[str] = analysis._SUFFIX_TOKENS_VOWEL
+
+# Private-use markers carrying the stemmer's state (never part of a token: Co characters split words).
+NO_PLURAL_YET = "\ue000"
+STOP = "\ue001"
+DONE = "\ue002"
+
+# Java regex pieces. Arabic-script tokens are recognised by their first character as `_is_arabic_script` does.
+_ARABIC_BLOCKS = r"\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF"
+_AL = r"[\p{IsArabic}&&\p{L}]"  # Arabic-script letter
+_OL = r"[\p{L}\p{N}&&[^\p{IsArabic}\u0640]]"  # other letter or number
+_OLL = r"[\p{L}&&[^\p{IsArabic}\u0640]]"  # other letter
+_M = r"\p{M}"
+# Python's str.isspace(): categories Zs/Zl/Zp, \t-\r, \x1c-\x1f, \x85.
+_WS = r"[\t-\r\x1C-\x1F\x85\p{Z}]"
+_C = r"[^\uE000-\uE002]"  # a character of the word itself (not a marker)
+_A = r"\uE000"
+
+# Unicode blocks scanned for characters whose normalised form differs from Java's per-character lower case.
+_FOLDED_BLOCKS: tuple[tuple[int, int], ...] = (
+    (0x00A0, 0x052F),  # Latin-1, Latin Extended-A/B, IPA, modifiers, combining marks, Greek, Cyrillic
+    (0x0600, 0x06FF),  # Arabic
+    (0x0750, 0x077F),  # Arabic Supplement
+    (0x08A0, 0x08FF),  # Arabic Extended-A
+    (0x1E00, 0x1FFF),  # Latin Extended Additional, Greek Extended
+    (0x2070, 0x218F),  # super/subscripts, letterlike symbols, number forms
+    (0x2460, 0x24FF),  # enclosed alphanumerics
+    (0xFB00, 0xFDFF),  # alphabetic presentation forms, Arabic Presentation Forms-A
+    (0xFE70, 0xFEFF),  # Arabic Presentation Forms-B
+    (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
+)
+_REMOVE_TABLE = str.maketrans(dict.fromkeys(REMOVED_CHARS))
+_MAP_TABLE = str.maketrans({**PRESENTATION_FORMS_MAP, **CHAR_MAP})
+
+
+def _alternation(words: frozenset[str] | tuple[str, ...] | list[str]) -> str:
+    """Regex alternation, longest first (the words are plain letters: nothing to escape)."""
+    return "|".join(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _java_lower(text: str) -> str:
+    """Lucene's ``lowercase`` filter: ``Character.toLowerCase`` per code point (one character in, one out)."""
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
+def normalized_form(text: str) -> str:
+    """What ``analyze`` turns a word's characters into before splitting: ``normalize_chars``, NFKC, ``CHAR_MAP``,
+    deletion of ``REMOVED_CHARS``, case folding (``indexer.analysis`` applies the same steps to each word)."""
+    folded = unicodedata.normalize("NFKC", normalize_chars(text)).translate(_MAP_TABLE)
+    return folded.translate(_REMOVE_TABLE).casefold()
+
+
+def _is_word_char(c: str) -> bool:
+    return unicodedata.category(c)[0] in "LMN"
+
+
+def char_mappings() -> dict[str, str]:
+    """Source → target of the ``kavosh_chars`` mapping char filter (it runs before ``REMOVED_CHARS`` are deleted).
+
+    Every character of ``CHAR_MAP`` and ``PRESENTATION_FORMS_MAP`` (``normalize_chars`` maps them before tokenising,
+    punctuation such as ’ and ٫ included); every word character of ``_FOLDED_BLOCKS`` whose normalised form differs
+    from what Elasticsearch's lower-casing gives (ligatures, fullwidth letters, ß, superscripts); and every
+    two-character canonical decomposition (ا + ◌ٓ) that NFKC would compose, since the mark may be deleted later.
+    """
+    rules: dict[str, str] = {}
+    for c in [*CHAR_MAP, *PRESENTATION_FORMS_MAP]:
+        rules[c] = normalized_form(c)
+    for c in _folded_block_chars():
+        if c not in rules and c not in REMOVED_CHARS and _is_word_char(c):
+            target = normalized_form(c)
+            if target != _java_lower(c):
+                rules[c] = target
+    for c in _folded_block_chars():
+        pair = unicodedata.normalize("NFD", c)
+        if len(pair) == 2 and _is_word_char(c) and unicodedata.category(pair[1]).startswith("M"):
+            target = normalized_form(pair)
+            if target != elasticsearch_chars(pair, rules):
+                rules[pair] = target
+    return rules
+
+
+def _folded_block_chars() -> list[str]:
+    return [chr(cp) for start, end in _FOLDED_BLOCKS for cp in range(start, end + 1)]
+
+
+def elasticsearch_chars(text: str, rules: dict[str, str]) -> str:
+    """What the char filters ``kavosh_chars`` and ``kavosh_removed`` and the ``lowercase`` filter make of a word:
+    mapping rules, longest match first, then deletion of ``REMOVED_CHARS``, then per-character lower case."""
+    longest = max((len(k) for k in rules), default=1)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        for size in range(min(longest, len(text) - i), 0, -1):
+            if text[i : i + size] in rules:
+                out.append(rules[text[i : i + size]])
+                i += size
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return _java_lower("".join(out).translate(_REMOVE_TABLE))
+
+
+def _escape_rule_text(text: str) -> str:
+    # Every character as \uXXXX: no trimming of spaces, no clash with "=>", no backslash surprises.
+    return "".join(f"\\u{unit:04X}" for unit in _utf16_units(text))
+
+
+def _utf16_units(text: str) -> list[int]:
+    data = text.encode("utf-16-be")
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+
+
+def _java_class_escape(chars: str) -> str:
+    return "".join(f"\\u{ord(c):04X}" for c in sorted(set(chars)))
+
+
+def tokenizer_pattern() -> str:
+    """``indexer.analysis``'s word pattern in Java syntax, for text whose ``REMOVED_CHARS`` are already deleted."""
+    return "|".join(
+        [
+            rf"{_OLL}(?:\.{_OLL})+\.?(?![\p{{L}}\p{{N}}])",  # acronym: u.s.  e.g.
+            r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])",  # 1,000,000.5
+            r"[0-9]+\.[0-9]+",  # 3.5
+            rf"{_AL}(?:{_AL}|{_M})*",  # Persian/Arabic word
+            rf"{_OL}(?:{_OL}|{_M}|'(?={_OLL}))*",  # Latin (or other) word / number: iran's, g7
+        ]
+    )
+
+
+def glue_pattern() -> str:
+    """Whitespace that ``analyze`` bridges: before a detached suffix (ها، های، تر ...; ای/اش/ام/ات after ه or ی),
+    and after a standalone verb prefix (می، نمی) followed by an Arabic-script word. Replacement: ``$1``."""
+    arabic_letter = rf"[{_ARABIC_BLOCKS}&&\p{{L}}&&\p{{IsArabic}}]"
+    word_goes_on = rf"(?:{_AL}|{_M})"
+    return (
+        rf"(?<={arabic_letter}){_WS}+(?=(?:{_alternation(_SUFFIX_TOKENS_ANY)})(?!{word_goes_on}))"
+        rf"|(?<=[{_VOWEL_FINAL}]){_WS}+(?=(?:{_alternation(_SUFFIX_TOKENS_VOWEL)})(?!{word_goes_on}))"
+        rf"|(?<!{word_goes_on})({_alternation(_PREFIX_TOKENS)}){_WS}+(?={arabic_letter})"
+    )
+
+
+def _split_on_plural(body: str, marker_required: bool) -> list[str]:
+    """Two alternatives for one stripping rule: a word ending in a plural suffix loses the no-plural marker
+    (``after_plural`` becomes true), any other word keeps it (captured in its own group)."""
+    marker = _A if marker_required else f"{_A}?"
+    ends_plural = rf"(?={_C}*(?:{_alternation(_PLURAL_HA)}){marker}$)"
+    return [f"{ends_plural}{body}{marker}", f"{body}({marker})"]
+
+
+def strip_round_pattern() -> str:
+    """One call of ``_strip_suffix`` as one anchored regex: its rules, in order, as alternatives.
+
+    Each alternative captures what remains of the word (and the no-plural marker when it stays); the replacement
+    concatenates all groups and adds the ``DONE`` marker, so later filters of the round leave the token alone.
+    """
+    lv, vf = _LONG_VOWELS, _VOWEL_FINAL
+    stan_stems = _alternation([s[:-2] for s in _STAN_PLURALS])
+    alternatives = [
+        rf"({_C}{{2,}})(?:{_alternation(_PLURAL_HA)}){_A}?",  # plural -ها forms (always a plural: marker goes)
+        *_split_on_plural(rf"({_C}*(?:{stan_stems}))ان", False),  # دوستان -> دوست
+        rf"({_C}*ستان)({_A}?)",  # پاکستان: unchanged
+        rf"({_C}*نشان)({_A}?)",  # خاطرنشان: unchanged
+        *_split_on_plural(rf"({_C}{{3,}})(?:شان|تان)", False),  # possessive plural, n >= 6
+        *_split_on_plural(rf"({_C}+[{lv}])یان", False),  # دانشجویان -> دانشجو, n >= 5
+        # -ندگان -> -نده is the filter before this one (its replacement adds a letter)
+        *_split_on_plural(rf"({_C}{{2,}})ان", False),  # مسئولان -> مسئول, n >= 4
+        *_split_on_plural(rf"({_C}{{3,}})ات", False),  # انتخابات -> انتخاب, n >= 5
+        *_split_on_plural(rf"({_C}{{2,}})(?:{_alternation(_COMPARATIVE)})", False),  # بزرگترین -> بزرگ
+        rf"({_C}+)",  # a plural was removed in an earlier round: the rules below do not apply
+        *_split_on_plural(rf"({_C}+[{lv}])یی", True),  # آمریکایی -> آمریکا, n >= 4
+        *_split_on_plural(rf"({_C}+[{lv}])ی", True),  # آقای -> آقا, n >= 3
+        *_split_on_plural(rf"({_C}{{2,}}[{vf}])(?:اش|ام)", True),  # خانهاش -> خانه, n >= 5
+    ]
+    return "^(?:" + "|".join(alternatives) + ")$"
+
+
+def _group_count(pattern: str) -> int:
+    return sum(1 for i, c in enumerate(pattern) if c == "(" and pattern[i + 1] != "?" and pattern[i - 1] != "\\")
+
+
+def _all_groups(pattern: str) -> str:
+    return "".join(f"${i}" for i in range(1, _group_count(pattern) + 1))
+
+
+def persian_stemmer_filters() -> dict[str, dict[str, Any]]:
+    """The ``pattern_replace`` token filters of the Persian stemmer, by name (see ``PERSIAN_STEMMER_CHAIN``)."""
+    exceptions = _alternation(PERSIAN_STEM_EXCEPTIONS)
+    ndgan = rf"^(?:(?={_C}*(?:{_alternation(_PLURAL_HA)}){_A}?$)({_C}{{2,}}ند)گان{_A}?|({_C}{{2,}}ند)گان({_A}?))$"
+    strip = strip_round_pattern()
+    prefixes = _alternation(["نمی", "می"])
+    verb_rest = rf"{_C}+[{_VERB_FINAL}]|{_alternation(_VERB_STEMS_BARE)}"
+
+    def replace(pattern: str, replacement: str) -> dict[str, Any]:
+        return {"type": "pattern_replace", "pattern": pattern, "replacement": replacement, "all": False}
+
+    return {
+        # Arabic-script tokens enter the stemmer with the no-plural-yet marker.
+        "kavosh_fa_mark": replace(rf"^([{_ARABIC_BLOCKS}].*)$", "$1" + NO_PLURAL_YET),
+        # Start of each round: too short or an exception -> stop (stem_persian returns the word as it is).
+        "kavosh_fa_guard": replace(rf"^((?:{exceptions})|{_C}{{1,2}})({_A}?)$", "$1$2" + STOP),
+        "kavosh_fa_ndgan": replace(ndgan, "$1$2ه$3" + DONE),
+        "kavosh_fa_strip": replace(strip, _all_groups(strip) + DONE),
+        "kavosh_fa_round": replace(r"\uE002", ""),
+        # After the rounds: an exception stops before the verb prefix rule.
+        "kavosh_fa_exception": replace(rf"^({exceptions})({_A}?)$", "$1$2" + STOP),
+        "kavosh_fa_verb": replace(rf"^(?:{prefixes})({verb_rest}){_A}?$", "$1"),
+        "kavosh_fa_unmark": {"type": "pattern_replace", "pattern": r"[\uE000-\uE002]", "replacement": "", "all": True},
+    }
+
+
+#: The Persian stemmer's filters in order: three rounds of (guard, -ندگان, other rules, end of round).
+PERSIAN_STEMMER_CHAIN: list[str] = [
+    "kavosh_fa_mark",
+    *["kavosh_fa_guard", "kavosh_fa_ndgan", "kavosh_fa_strip", "kavosh_fa_round"] * 3,
+    "kavosh_fa_exception",
+    "kavosh_fa_verb",
+    "kavosh_fa_unmark",
+]
+
+#: The ``kavosh`` analyzer's token filters in order.
+TOKEN_FILTER_CHAIN: list[str] = [
+    "lowercase",
+    "kavosh_number_commas",
+    "kavosh_acronym_dots",
+    "kavosh_stop",
+    *PERSIAN_STEMMER_CHAIN,
+    "kavosh_fa_stop",
+    "kavosh_en_keep",
+    "kavosh_en_stem",
+]
+
+#: The char filters in order.
+CHAR_FILTER_CHAIN: list[str] = ["kavosh_chars", "kavosh_removed", "kavosh_glue"]
+
+
+def analysis_settings() -> dict[str, Any]:
+    """The ``settings.analysis`` block defining the ``kavosh`` analyzer."""
+    return {
+        "char_filter": {
+            "kavosh_chars": {
+                "type": "mapping",
+                "mappings": [
+                    f"{_escape_rule_text(src)} => {_escape_rule_text(dst)}"
+                    for src, dst in sorted(char_mappings().items())
+                ],
+            },
+            "kavosh_removed": {
+                "type": "pattern_replace",
+                "pattern": f"[{_java_class_escape(REMOVED_CHARS)}]",
+                "replacement": "",
+            },
+            "kavosh_glue": {"type": "pattern_replace", "pattern": glue_pattern(), "replacement": "$1"},
+        },
+        "tokenizer": {"kavosh_words": {"type": "pattern", "pattern": tokenizer_pattern(), "group": 0}},
+        "filter": {
+            # Commas only ever occur inside numbers (1,000), dots after a letter only inside acronyms (u.s.).
+            "kavosh_number_commas": {"type": "pattern_replace", "pattern": ",", "replacement": "", "all": True},
+            "kavosh_acronym_dots": {
+                "type": "pattern_replace",
+                "pattern": r"(?<=\p{L})\.",
+                "replacement": "",
+                "all": True,
+            },
+            "kavosh_stop": {"type": "stop", "stopwords": sorted(PERSIAN_STOPWORDS | ENGLISH_STOPWORDS)},
+            **persian_stemmer_filters(),
+            "kavosh_fa_stop": {"type": "stop", "stopwords": sorted(PERSIAN_STOPWORDS)},
+            # Numbers and Arabic-script tokens are not English-stemmed (`_term` in indexer.analysis).
+            "kavosh_en_keep": {"type": "keyword_marker", "keywords_pattern": rf"(?:\p{{Nd}}|[{_ARABIC_BLOCKS}]).*"},
+            "kavosh_en_stem": {"type": "stemmer", "language": "porter2"},
+        },
+        "analyzer": {
+            ANALYZER: {
+                "type": "custom",
+                "char_filter": CHAR_FILTER_CHAIN,
+                "tokenizer": "kavosh_words",
+                "filter": TOKEN_FILTER_CHAIN,
+            }
+        },
+    }
+
+
+#: ``dense_vector`` index types Elasticsearch 8.x accepts (quantised variants save memory; bbq needs 8.16+).
+VECTOR_INDEX_TYPES = ("hnsw", "int8_hnsw", "int4_hnsw", "bbq_hnsw", "flat", "int8_flat", "int4_flat", "bbq_flat")
+SIMILARITIES = ("cosine", "dot_product", "l2_norm", "max_inner_product")
+
+
+def chunk_index_body(
+    dim: int,
+    *,
+    similarity: str = "cosine",
+    vector_index: str = "int8_hnsw",
+    hnsw_m: int = 16,
+    hnsw_ef_construction: int = 100,
+    shards: int = 1,
+    replicas: int = 0,
+    meta: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Settings and mappings of the chunk index: one document per chunk, its text analysed by ``kavosh``.
+
+    :param dim: embedding dimension (``dims`` is explicit: a wrong vector is refused at write time).
+    :param similarity: ``dense_vector`` similarity; ``cosine`` matches the embedded store.
+    :param vector_index: HNSW or flat, with or without quantisation (``VECTOR_INDEX_TYPES``).
+    :raises ValueError: for a bad dimension, similarity or index type.
+    """
+    if not isinstance(dim, int) or not 1 <= dim <= 4096:
+        raise ValueError(f"dim must be an integer from 1 to 4096, got {dim!r}")
+    if similarity not in SIMILARITIES:
+        raise ValueError(f"unknown similarity {similarity!r}; choose one of: {', '.join(SIMILARITIES)}")
+    if vector_index not in VECTOR_INDEX_TYPES:
+        raise ValueError(f"unknown vector index {vector_index!r}; choose one of: {', '.join(VECTOR_INDEX_TYPES)}")
+    index_options: dict[str, Any] = {"type": vector_index}
+    if vector_index.endswith("hnsw"):
+        index_options.update(m=hnsw_m, ef_construction=hnsw_ef_construction)
+    keyword = {"type": "keyword"}
+    return {
+        "settings": {
+            "number_of_shards": shards,
+            "number_of_replicas": replicas,
+            "analysis": analysis_settings(),
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"kavosh": dict(meta or {})},
+            "properties": {
+                "id": keyword,
+                # Offsets in the postings: fast highlighting without re-analysing the text.
+                "content": {"type": "text", "analyzer": ANALYZER, "index_options": "offsets"},
+                "title": {"type": "text", "analyzer": ANALYZER},
+                "parent_id": keyword,
+                "chunk_index": {"type": "integer"},
+                "start": {"type": "integer", "index": False},
+                "end": {"type": "integer", "index": False},
+                "lang": keyword,
+                "source": keyword,
+                "published": keyword,
+                # The calendar day of `published` (date filters compare days, as the embedded store does).
+                "published_day": {"type": "date", "format": "strict_date"},
+                "path": keyword,
+                "extra": {"type": "object", "enabled": False},
+                "embedding": {
+                    "type": "dense_vector",
+                    "element_type": "float",
+                    "dims": dim,
+                    "index": True,
+                    "similarity": similarity,
+                    "index_options": index_options,
+                },
+            },
+        },
+    }
+
+
+def article_index_body(*, shards: int = 1, replicas: int = 0, meta: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings and mappings of the article index: full texts and metadata; store settings in ``_meta.kavosh``."""
+    keyword = {"type": "keyword"}
+    return {
+        "settings": {"number_of_shards": shards, "number_of_replicas": replicas},
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"kavosh": dict(meta or {})},
+            "properties": {
+                "doc_id": keyword,
+                "key": keyword,
+                "path": keyword,
+                "title": {"type": "text", "index": False},
+                "text": {"type": "text", "index": False},
+                "lang": keyword,
+                "source": keyword,
+                "url": {"type": "keyword", "index": False, "doc_values": False},
+                "published": keyword,
+                "format": keyword,
+                "indexed_at": {"type": "date"},
+            },
+        },
+    }
