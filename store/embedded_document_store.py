@@ -578,6 +578,17 @@ class EmbeddedDocumentStore:
     def _documents(self, sql: str, params: Iterable[Any] = ()) -> list[Document]:
         return list(self._rows(sql, params).values())
 
+    def chunks_of(self, doc_ids: list[str], with_embeddings: bool = False) -> list[Document]:
+        """The chunks of some articles, in article and position order, optionally with their stored vectors."""
+        if not doc_ids:
+            return []
+        marks = ",".join("?" * len(doc_ids))
+        by_row = self._rows(f"SELECT * FROM chunks WHERE doc_id IN ({marks}) ORDER BY doc_id, chunk_index", doc_ids)
+        if not with_embeddings:
+            return list(by_row.values())
+        matrix, _ = self._matrix()
+        return [replace(doc, embedding=matrix[row].tolist()) for row, doc in by_row.items()]
+
     def _by_rows(self, scored_rows: list[tuple[int, float]]) -> list[Document]:
         """Chunk documents for ``(row, score)`` pairs, in the given order, with their scores."""
         if not scored_rows:

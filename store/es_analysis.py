@@ -18,20 +18,23 @@ Arabic ي, the second folds ی/ک to Arabic ي/ك (the opposite direction); matc
 would differ from ours. ``decimal_digit`` is not used either: the mapping folds Persian and Arabic-Indic digits like
 ``CHAR_MAP``, while ``decimal_digit`` would also fold other scripts' digits that ``analyze`` keeps.
 
-The Persian stemmer (``stem_persian``) is a loop of at most three suffix removals with a state (a plural was
-removed) and exceptions; pattern filters are stateless, so the state travels with the token as private-use marker
-characters that the last filter removes: ``\\uE000`` = no plural removed yet, ``\\uE001`` = stop stemming,
-``\\uE002`` = a rule already fired in this round.
+The Persian stemmer (``stem_persian``) is a fixed sequence of suffix rules, each applied at most once, with a stop
+on short words and exceptions after every change and one state (a plural was removed); pattern filters are
+stateless, so the state travels with the token as private-use marker characters that the last filter removes:
+``\\uE000`` = a plural was removed, ``\\uE001`` = stemming is over.
 
-Known differences from ``analyze`` (see ``docs/elasticsearch.md``): a doubled verb prefix (``می می گویند``) is glued
-into one token; letters from Arabic blocks other than U+0600-06FF, U+0750-077F, U+08A0-08FF glue affixes; NFKC and
-case folding are reproduced for the Unicode blocks in ``_FOLDED_BLOCKS`` only; English stems come from Lucene's
-Snowball English, ours from ``snowballstemmer`` (same algorithm, possibly a different Snowball release).
+Known differences from ``analyze`` (tested in ``tests/store/test_es_analysis.py``, listed in
+``docs/elasticsearch.md``): an affix written with harakat or tatweel (``مِی گویند``) is glued here, not there;
+Arabic ligature presentation forms (ﻻ) glue affixes here; letters from Arabic blocks other than U+0600-06FF,
+U+0750-077F, U+08A0-08FF; NFKC and case folding are reproduced for the Unicode blocks in ``_FOLDED_BLOCKS`` only;
+English stems come from Lucene's Snowball English, ours from ``snowballstemmer`` (same algorithm, possibly another
+Snowball release).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from indexer import analysis
@@ -55,6 +58,7 @@ ANALYZER = "kavosh"
 _PLURAL_HA: tuple[str, ...] = analysis._PLURAL_HA
 _COMPARATIVE: tuple[str, ...] = analysis._COMPARATIVE
 _STAN_PLURALS: tuple[str, ...] = analysis._STAN_PLURALS
+_GAN_AFTER: str = analysis._GAN_AFTER
 _LONG_VOWELS: str = analysis._LONG_VOWELS
 _VOWEL_FINAL: str = analysis._VOWEL_FINAL
 _VERB_FINAL: str = analysis._VERB_FINAL
@@ -64,9 +68,8 @@ _SUFFIX_TOKENS_ANY: frozenset[str] = analysis._SUFFIX_TOKENS_ANY
 _SUFFIX_TOKENS_VOWEL: frozenset[str] = analysis._SUFFIX_TOKENS_VOWEL
 
 # Private-use markers carrying the stemmer's state (never part of a token: Co characters split words).
-NO_PLURAL_YET = "\ue000"
-STOP = "\ue001"
-DONE = "\ue002"
+PLURAL = "\ue000"  # a plural -ها was removed: only the comparative and -یی rules still apply
+STOP = "\ue001"  # stemming is over
 
 # Java regex pieces. Arabic-script tokens are recognised by their first character as `_is_arabic_script` does.
 _ARABIC_BLOCKS = r"\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF"
@@ -76,8 +79,9 @@ _OLL = r"[\p{L}&&[^\p{IsArabic}\u0640]]"  # other letter
 _M = r"\p{M}"
 # Python's str.isspace(): categories Zs/Zl/Zp, \t-\r, \x1c-\x1f, \x85.
 _WS = r"[\t-\r\x1C-\x1F\x85\p{Z}]"
-_C = r"[^\uE000-\uE002]"  # a character of the word itself (not a marker)
-_A = r"\uE000"
+_C = r"[^\uE000\uE001]"  # a character of the word itself (not a marker)
+_P = r"\uE000"
+_S = r"\uE001"
 
 # Unicode blocks scanned for characters whose normalised form differs from Java's per-character lower case.
 _FOLDED_BLOCKS: tuple[tuple[int, int], ...] = (
@@ -117,6 +121,7 @@ def _is_word_char(c: str) -> bool:
     return unicodedata.category(c)[0] in "LMN"
 
 
+@lru_cache(maxsize=1)
 def char_mappings() -> dict[str, str]:
     """Source → target of the ``kavosh_chars`` mapping char filter (it runs before ``REMOVED_CHARS`` are deleted).
 
@@ -203,81 +208,78 @@ def glue_pattern() -> str:
     )
 
 
-def _split_on_plural(body: str, marker_required: bool) -> list[str]:
-    """Two alternatives for one stripping rule: a word ending in a plural suffix loses the no-plural marker
-    (``after_plural`` becomes true), any other word keeps it (captured in its own group)."""
-    marker = _A if marker_required else f"{_A}?"
-    ends_plural = rf"(?={_C}*(?:{_alternation(_PLURAL_HA)}){marker}$)"
-    return [f"{ends_plural}{body}{marker}", f"{body}({marker})"]
-
-
-def strip_round_pattern() -> str:
-    """One call of ``_strip_suffix`` as one anchored regex: its rules, in order, as alternatives.
-
-    Each alternative captures what remains of the word (and the no-plural marker when it stays); the replacement
-    concatenates all groups and adds the ``DONE`` marker, so later filters of the round leave the token alone.
-    """
-    lv, vf = _LONG_VOWELS, _VOWEL_FINAL
-    stan_stems = _alternation([s[:-2] for s in _STAN_PLURALS])
-    alternatives = [
-        rf"({_C}{{2,}})(?:{_alternation(_PLURAL_HA)}){_A}?",  # plural -ها forms (always a plural: marker goes)
-        *_split_on_plural(rf"({_C}*(?:{stan_stems}))ان", False),  # دوستان -> دوست
-        rf"({_C}*ستان)({_A}?)",  # پاکستان: unchanged
-        rf"({_C}*نشان)({_A}?)",  # خاطرنشان: unchanged
-        *_split_on_plural(rf"({_C}{{3,}})(?:شان|تان)", False),  # possessive plural, n >= 6
-        *_split_on_plural(rf"({_C}+[{lv}])یان", False),  # دانشجویان -> دانشجو, n >= 5
-        # -ندگان -> -نده is the filter before this one (its replacement adds a letter)
-        *_split_on_plural(rf"({_C}{{2,}})ان", False),  # مسئولان -> مسئول, n >= 4
-        *_split_on_plural(rf"({_C}{{3,}})ات", False),  # انتخابات -> انتخاب, n >= 5
-        *_split_on_plural(rf"({_C}{{2,}})(?:{_alternation(_COMPARATIVE)})", False),  # بزرگترین -> بزرگ
-        rf"({_C}+)",  # a plural was removed in an earlier round: the rules below do not apply
-        *_split_on_plural(rf"({_C}+[{lv}])یی", True),  # آمریکایی -> آمریکا, n >= 4
-        *_split_on_plural(rf"({_C}+[{lv}])ی", True),  # آقای -> آقا, n >= 3
-        *_split_on_plural(rf"({_C}{{2,}}[{vf}])(?:اش|ام)", True),  # خانهاش -> خانه, n >= 5
-    ]
-    return "^(?:" + "|".join(alternatives) + ")$"
-
-
-def _group_count(pattern: str) -> int:
-    return sum(1 for i, c in enumerate(pattern) if c == "(" and pattern[i + 1] != "?" and pattern[i - 1] != "\\")
-
-
-def _all_groups(pattern: str) -> str:
-    return "".join(f"${i}" for i in range(1, _group_count(pattern) + 1))
+def _replace(pattern: str, replacement: str) -> dict[str, Any]:
+    return {"type": "pattern_replace", "pattern": pattern, "replacement": replacement, "all": False}
 
 
 def persian_stemmer_filters() -> dict[str, dict[str, Any]]:
-    """The ``pattern_replace`` token filters of the Persian stemmer, by name (see ``PERSIAN_STEMMER_CHAIN``)."""
+    """The ``pattern_replace`` token filters of the Persian stemmer, by name (``PERSIAN_STEMMER_CHAIN`` orders them).
+
+    ``stem_persian`` in filters: stop on a short word or an exception; the verb prefix (then stop); plural -ها
+    (marked ``PLURAL``); stop again; -ستان (then stop); then the suffix rules in ``analysis._SUFFIX_RULES`` order,
+    each at most once and each followed by the stop check. Rules that do not run after a plural require the token to
+    carry no ``PLURAL`` marker; the others keep the marker. A stopped token carries ``STOP`` and matches no rule.
+    """
     exceptions = _alternation(PERSIAN_STEM_EXCEPTIONS)
-    ndgan = rf"^(?:(?={_C}*(?:{_alternation(_PLURAL_HA)}){_A}?$)({_C}{{2,}}ند)گان{_A}?|({_C}{{2,}}ند)گان({_A}?))$"
-    strip = strip_round_pattern()
-    prefixes = _alternation(["نمی", "می"])
-    verb_rest = rf"{_C}+[{_VERB_FINAL}]|{_alternation(_VERB_STEMS_BARE)}"
-
-    def replace(pattern: str, replacement: str) -> dict[str, Any]:
-        return {"type": "pattern_replace", "pattern": pattern, "replacement": replacement, "all": False}
-
+    plural, stop = PLURAL, STOP
+    lv, vf = _LONG_VOWELS, _VOWEL_FINAL
+    any_state = f"({_P}?)"  # rules of both lists keep the plural marker
     return {
-        # Arabic-script tokens enter the stemmer with the no-plural-yet marker.
-        "kavosh_fa_mark": replace(rf"^([{_ARABIC_BLOCKS}].*)$", "$1" + NO_PLURAL_YET),
-        # Start of each round: too short or an exception -> stop (stem_persian returns the word as it is).
-        "kavosh_fa_guard": replace(rf"^((?:{exceptions})|{_C}{{1,2}})({_A}?)$", "$1$2" + STOP),
-        "kavosh_fa_ndgan": replace(ndgan, "$1$2ه$3" + DONE),
-        "kavosh_fa_strip": replace(strip, _all_groups(strip) + DONE),
-        "kavosh_fa_round": replace(r"\uE002", ""),
-        # After the rounds: an exception stops before the verb prefix rule.
-        "kavosh_fa_exception": replace(rf"^({exceptions})({_A}?)$", "$1$2" + STOP),
-        "kavosh_fa_verb": replace(rf"^(?:{prefixes})({verb_rest}){_A}?$", "$1"),
-        "kavosh_fa_unmark": {"type": "pattern_replace", "pattern": r"[\uE000-\uE002]", "replacement": "", "all": True},
+        # len(w) < 3 or w in PERSIAN_STEM_EXCEPTIONS: the word is returned as it is.
+        "kavosh_fa_guard": _replace(rf"^((?:{exceptions})|{_C}{{1,2}})({_P}?)$", "$1$2" + stop),
+        # میگویند -> گویند, نمیتوان -> توان; a verb takes no suffix rule.
+        "kavosh_fa_verb": _replace(
+            rf"^(?:نمی|می)({_C}+[{_VERB_FINAL}]|{_alternation(_VERB_STEMS_BARE)})$", "$1" + stop
+        ),
+        # کشورهای -> کشور (stem >= 2 letters)
+        "kavosh_fa_plural": _replace(rf"^({_C}{{2,}})(?:{_alternation(_PLURAL_HA)})$", "$1" + plural),
+        # پاکستان stays, دوستان -> دوست; either way nothing else is stripped.
+        "kavosh_fa_stan": _replace(
+            rf"^(?:({_C}*(?:{_alternation([s[:-2] for s in _STAN_PLURALS])}))ان|({_C}*ستان)){any_state}$",
+            "$1$2$3" + stop,
+        ),
+        # کشورشان -> کشور (stem >= 3 letters)
+        "kavosh_fa_possessive_plural": _replace(rf"^({_C}{{3,}})(?:شان|تان)$", "$1"),
+        # نمایندگان -> نماینده: the one rule that adds a letter, so it is a filter of its own, before the -ان rule.
+        "kavosh_fa_plural_gan": _replace(rf"^({_C}+[{_GAN_AFTER}])گان$", "$1ه"),
+        # دانشجویان -> دانشجو, مسئولان -> مسئول
+        "kavosh_fa_plural_an": _replace(rf"^(?:({_C}+[{lv}])یان|({_C}{{2,}})ان)$", "$1$2"),
+        # انتخابات -> انتخاب (stem >= 3 letters)
+        "kavosh_fa_plural_at": _replace(rf"^({_C}{{3,}})ات$", "$1"),
+        # بزرگترین -> بزرگ; a stem under 3 letters keeps -تر: بهترین -> بهتر
+        "kavosh_fa_comparative": _replace(
+            rf"^(?:({_C}{{3,}})(?:{_alternation(_COMPARATIVE)})|({_C}*تر)(?:ین|ی)){any_state}$", "$1$2$3"
+        ),
+        # آمریکایی -> آمریکا
+        "kavosh_fa_long_vowel": _replace(rf"^({_C}+[{lv}])یی{any_state}$", "$1$2"),
+        # آقای -> آقا
+        "kavosh_fa_ezafe": _replace(rf"^({_C}+[{lv}])ی$", "$1"),
+        # خانهاش -> خانه
+        "kavosh_fa_possessive_vowel": _replace(rf"^({_C}{{2,}}[{vf}])(?:اش|ام)$", "$1"),
+        "kavosh_fa_unmark": {"type": "pattern_replace", "pattern": rf"[{_P}{_S}]", "replacement": "", "all": True},
     }
 
 
-#: The Persian stemmer's filters in order: three rounds of (guard, -ندگان, other rules, end of round).
+_SUFFIX_RULE_FILTERS = [
+    "kavosh_fa_possessive_plural",
+    "kavosh_fa_plural_gan",
+    "kavosh_fa_plural_an",
+    "kavosh_fa_plural_at",
+    "kavosh_fa_comparative",
+    "kavosh_fa_long_vowel",
+    "kavosh_fa_ezafe",
+    "kavosh_fa_possessive_vowel",
+]
+
+#: The Persian stemmer's filters in order; the stop check (guard) follows every rule that can change the word
+#: (on an unchanged word it changes nothing: that word already passed it).
 PERSIAN_STEMMER_CHAIN: list[str] = [
-    "kavosh_fa_mark",
-    *["kavosh_fa_guard", "kavosh_fa_ndgan", "kavosh_fa_strip", "kavosh_fa_round"] * 3,
-    "kavosh_fa_exception",
+    "kavosh_fa_guard",
     "kavosh_fa_verb",
+    "kavosh_fa_plural",
+    "kavosh_fa_guard",
+    "kavosh_fa_stan",
+    *[name for rule in _SUFFIX_RULE_FILTERS for name in (rule, "kavosh_fa_guard")],
     "kavosh_fa_unmark",
 ]
 
@@ -299,18 +301,22 @@ CHAR_FILTER_CHAIN: list[str] = ["kavosh_chars", "kavosh_removed", "kavosh_glue"]
 
 def analysis_settings() -> dict[str, Any]:
     """The ``settings.analysis`` block defining the ``kavosh`` analyzer."""
+    rules = char_mappings()
+    # Characters that normalise to nothing are deleted with REMOVED_CHARS rather than mapped to an empty string.
+    deleted = "".join(src for src, dst in rules.items() if not dst and len(src) == 1)
     return {
         "char_filter": {
             "kavosh_chars": {
                 "type": "mapping",
                 "mappings": [
                     f"{_escape_rule_text(src)} => {_escape_rule_text(dst)}"
-                    for src, dst in sorted(char_mappings().items())
+                    for src, dst in sorted(rules.items())
+                    if dst or len(src) > 1
                 ],
             },
             "kavosh_removed": {
                 "type": "pattern_replace",
-                "pattern": f"[{_java_class_escape(REMOVED_CHARS)}]",
+                "pattern": f"[{_java_class_escape(REMOVED_CHARS + deleted)}]",
                 "replacement": "",
             },
             "kavosh_glue": {"type": "pattern_replace", "pattern": glue_pattern(), "replacement": "$1"},
@@ -389,7 +395,9 @@ def chunk_index_body(
                 "id": keyword,
                 # Offsets in the postings: fast highlighting without re-analysing the text.
                 "content": {"type": "text", "analyzer": ANALYZER, "index_options": "offsets"},
-                "title": {"type": "text", "analyzer": ANALYZER},
+                "title": {"type": "text", "index": False},
+                # The title is searchable in each article's first chunk only: it counts once per article.
+                "title_first": {"type": "text", "analyzer": ANALYZER},
                 "parent_id": keyword,
                 "chunk_index": {"type": "integer"},
                 "start": {"type": "integer", "index": False},

@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id_or_path")
     _add_store_options(p)
 
+    p = commands.add_parser("migrate", help="copy the embedded store into Elasticsearch, vectors included")
+    p.add_argument("--to-es", required=True, metavar="URL", help="target Elasticsearch cluster")
+    p.add_argument("--batch-size", type=int, default=500, help="articles per bulk batch")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _add_store_options(p)
+
     p = commands.add_parser("ui", help="open the Streamlit interface")
     p.add_argument("--port", type=int, default=8501)
     _add_store_options(p)
@@ -293,6 +299,29 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from qa.service import default_store_path
+    from store.elasticsearch_store import open_elasticsearch_store
+    from store.embedded_document_store import EmbeddedDocumentStore
+    from store.migrate import migrate
+
+    if args.batch_size <= 0:
+        raise UsageError("--batch-size must be positive")
+    source = EmbeddedDocumentStore(args.store or default_store_path(), create=False)
+    source.db  # noqa: B018 - a missing store fails here, before the cluster is touched
+    _, es_options = _es_options(args)
+    target = open_elasticsearch_store(args.to_es, **es_options)
+    summary = migrate(source, target, batch_size=args.batch_size, progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"copied {summary['articles']} articles ({summary['chunks']} chunks), "
+            f"{summary['unchanged']} already there, {summary['seconds']:.1f}s"
+        )
+    return EXIT_OK
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     import subprocess
 
@@ -300,9 +329,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.store:
         env["KAVOSH_STORE"] = args.store
-    es_url, _ = _es_options(args)
+    es_url, es_options = _es_options(args)
     if es_url:
         env["KAVOSH_ES_URL"] = es_url
+    for option, value in es_options.items():  # the page reads the same KAVOSH_ES_* variables
+        env[f"KAVOSH_ES_{option.upper()}"] = value
     cmd = [
         sys.executable,
         "-m",
@@ -324,6 +355,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "stats": cmd_stats,
     "show": cmd_show,
     "delete": cmd_delete,
+    "migrate": cmd_migrate,
     "ui": cmd_ui,
 }
 
