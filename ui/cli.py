@@ -190,11 +190,7 @@ def _batch_or_single(
     run: Callable[[str], Any],
     show: Callable[[Any], None],
 ) -> int:
-    if (single is None) == (batch is None):
-        raise UsageError(f"give either a {name} or {batch_flag} FILE")
     if batch is not None:
-        if not args.json:
-            raise UsageError(f"{batch_flag} needs --json (one JSON object per line)")
         for text in _lines(batch):
             try:
                 _print_json(run(text).to_dict())
@@ -210,7 +206,20 @@ def _batch_or_single(
     return EXIT_OK
 
 
+def _check_single_or_batch(
+    args: argparse.Namespace, single: str | None, batch: str | None, name: str, batch_flag: str
+) -> None:
+    """Usage errors come before the store is opened or a model loaded."""
+    if (single is None) == (batch is None):
+        raise UsageError(f"give either a {name} or {batch_flag} FILE")
+    if batch is not None and not args.json:
+        raise UsageError(f"{batch_flag} needs --json (one JSON object per line)")
+    if args.k <= 0:
+        raise UsageError("-k must be positive")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    _check_single_or_batch(args, args.query, args.queries, "query", "--queries")
     service = open_service(args)
 
     def run(query: str):
@@ -236,6 +245,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    _check_single_or_batch(args, args.question, args.questions, "question", "--questions")
     service = open_service(args, reader=args.reader, reader_model=args.reader_model)
 
     def run(question: str):
