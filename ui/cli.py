@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("ui", help="open the Streamlit interface")
     p.add_argument("--port", type=int, default=8501)
     _add_store_options(p)
+
+    from qa.evaluation.cli import register as register_eval
+
+    register_eval(commands)
     return parser
 
 
@@ -358,6 +362,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation.cli import cmd_eval as run_eval
+
+    return run_eval(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index,
     "search": cmd_search,
@@ -367,6 +377,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "delete": cmd_delete,
     "migrate": cmd_migrate,
     "ui": cmd_ui,
+    "eval": cmd_eval,
 }
 
 
