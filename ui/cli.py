@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("index", help="index files and folders (txt, md, html, json, jsonl, csv)")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--workers", type=int, default=None, help="embedding processes (default 1: the model already uses every core)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="embedding processes (default 1: the model already uses every core)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_store_options(p)
