@@ -177,16 +177,21 @@ def answer_from_extracted(answer: ExtractedAnswer) -> Answer | None:
     )
 
 
-def cite_answers(answers: list[ExtractedAnswer], top_k: int) -> tuple[list[Answer], float | None]:
+def cite_answers(
+    answers: list[ExtractedAnswer], top_k: int, below_no_answer: bool = False
+) -> tuple[list[Answer], float | None]:
     """Cited answers best first, one per article span (overlapping chunks repeat text), and the no-answer score.
 
-    :returns: ``(answers, no_answer_score)``; answers scoring below the reader's no-answer score are dropped.
+    :param below_no_answer: keep answers that score below the reader's no-answer. The transformer reader returns
+        weak answers beside a no-answer score they must beat (SQuAD 2.0 style), so for it this is False; the offline
+        reader applies its own calibrated threshold and returns only answers that passed it.
+    :returns: ``(answers, no_answer_score)``.
     """
     no_answer = max((a.score for a in answers if a.data is None), default=None)
     cited: dict[tuple[str, int, int], Answer] = {}
     for extracted in sorted(answers, key=lambda a: -a.score):
         answer = answer_from_extracted(extracted)
-        if answer is None or (no_answer is not None and answer.score < no_answer):
+        if answer is None or (not below_no_answer and no_answer is not None and answer.score < no_answer):
             continue
         key = (answer.doc_id, answer.start, answer.end)
         if key not in cited and not any(_overlaps(answer, kept) for kept in cited.values()):

@@ -273,7 +273,9 @@ class Kavosh:
         data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters)
         data["reader"] = {"query": question, "top_k": k * 3}
         output = pipeline.run(data, include_outputs_from={"retriever"})
-        answers, no_answer = cite_answers(output["reader"]["answers"], top_k=k)
+        answers, no_answer = cite_answers(
+            output["reader"]["answers"], top_k=k, below_no_answer=self.reader_name == "offline"
+        )
         passages = [SearchHit.from_document(d) for d in output["retriever"]["documents"][: max(k, 5)]]
         return AskResult(
             question=question,

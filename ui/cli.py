@@ -53,11 +53,19 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with Kavosh's one-line error format (``kavosh: error: ...``, exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"kavosh: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kavosh", description="Search and question answering over English and Persian news, with citations."
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     p = commands.add_parser("index", help="index files and folders (txt, md, html, json, jsonl, csv)")
