@@ -72,6 +72,25 @@ def build_filters(
     return {"operator": "AND", "conditions": conditions}
 
 
+def _checked_request(
+    kind: str,
+    text: str,
+    k: int,
+    mode: str,
+    lang: str | None,
+    source: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> tuple[str, RetrievalMode, dict[str, Any] | None]:
+    """Validate a search or ask request. :raises ValueError: naming what is wrong."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(f"empty {kind}")
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}")
+    return text, RetrievalMode.from_str(mode), build_filters(lang, source, date_from, date_to)
+
+
 class Kavosh:
     """Search and question answering over one store.
 
@@ -226,13 +245,7 @@ class Kavosh:
 
         :raises ValueError: for an empty query, a bad mode, k or filter value.
         """
-        query = (query or "").strip()
-        if not query:
-            raise ValueError("empty query")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
-        retrieval_mode = RetrievalMode.from_str(mode)
-        filters = build_filters(lang, source, date_from, date_to)
+        query, retrieval_mode, filters = _checked_request("query", query, k, mode, lang, source, date_from, date_to)
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
         output = pipeline.run(retrieval_inputs(retrieval_mode, query, k, filters))
@@ -261,13 +274,9 @@ class Kavosh:
         :param depth: retrieved chunks the reader reads.
         :raises ValueError: for an empty question or bad options.
         """
-        question = (question or "").strip()
-        if not question:
-            raise ValueError("empty question")
-        if k <= 0:
-            raise ValueError(f"k must be positive, got {k}")
-        retrieval_mode = RetrievalMode.from_str(mode)
-        filters = build_filters(lang, source, date_from, date_to)
+        question, retrieval_mode, filters = _checked_request(
+            "question", question, k, mode, lang, source, date_from, date_to
+        )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=True)
         data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters)
