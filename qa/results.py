@@ -177,6 +177,11 @@ def answer_from_extracted(answer: ExtractedAnswer) -> Answer | None:
     )
 
 
+# An answer scoring under this share of the best answer's score is noise next to it (e.g. a date in an unrelated
+# sentence at 0.004 beside "next March" at 0.24) and is not shown.
+MIN_SHARE_OF_BEST = 0.1
+
+
 def cite_answers(
     answers: list[ExtractedAnswer], top_k: int, below_no_answer: bool = False
 ) -> tuple[list[Answer], float | None]:
@@ -196,7 +201,10 @@ def cite_answers(
         key = (answer.doc_id, answer.start, answer.end)
         if key not in cited and not any(_overlaps(answer, kept) for kept in cited.values()):
             cited[key] = answer
-    return list(cited.values())[:top_k], no_answer
+    kept = list(cited.values())
+    if kept:
+        kept = [a for a in kept if a.score >= MIN_SHARE_OF_BEST * kept[0].score]
+    return kept[:top_k], no_answer
 
 
 def _overlaps(a: Answer, b: Answer) -> bool:

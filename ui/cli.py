@@ -368,6 +368,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
         str(args.port),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     return subprocess.call(cmd, env=env)
 
