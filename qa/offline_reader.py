@@ -54,7 +54,7 @@ from qa.answer_types import AnswerType, classify_question, find_candidates
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_SENTENCES_EMBEDDED = 24
+DEFAULT_MAX_SENTENCES_EMBEDDED = 16
 _EMBEDDING_CACHE_SIZE = 20_000
 
 # --- Fitted models (bench/offline_reader_eval.py --fit; do not edit by hand) -------------------------------------
@@ -71,37 +71,35 @@ SENTENCE_FEATURES = (
     "rank",
     "typed_hit",
     "typed_miss",
-    "persian",
 )
-# With embeddings / lexical only (embedder=None: the cosine features are absent).
+# Sentence logits (softmax over a question's sentences) and P(answerable), with embeddings and lexical only
+# (embedder=None: no cosine features), and the no-answer threshold.
 # <fitted:SENTENCE_WEIGHTS>
 SENTENCE_WEIGHTS: dict[str, float] = {
     "bias": 0.0,
-    "coverage": -0.427,
-    "coverage_gap": -0.213,
-    "overlap": -1.75,
-    "prefix_coverage": 3.062,
-    "context_coverage": 2.463,
-    "bigram": 0.929,
-    "cosine": 15.605,
-    "cosine_gap": 14.544,
-    "rank": 1.285,
-    "typed_hit": 1.045,
-    "typed_miss": -0.736,
-    "persian": 0.0,
+    "coverage": -0.715,
+    "coverage_gap": -0.362,
+    "overlap": -1.565,
+    "prefix_coverage": 3.261,
+    "context_coverage": 2.591,
+    "bigram": 0.924,
+    "cosine": 15.546,
+    "cosine_gap": 14.488,
+    "rank": 1.307,
+    "typed_hit": 1.02,
+    "typed_miss": -0.718,
 }
 SENTENCE_WEIGHTS_LEXICAL: dict[str, float] = {
     "bias": 0.0,
-    "coverage": -2.658,
-    "coverage_gap": -1.33,
-    "overlap": 1.995,
-    "prefix_coverage": 5.999,
-    "context_coverage": 2.27,
-    "bigram": 1.234,
-    "rank": 2.321,
-    "typed_hit": 1.347,
-    "typed_miss": -0.948,
-    "persian": -0.0,
+    "coverage": -3.027,
+    "coverage_gap": -1.543,
+    "overlap": 2.453,
+    "prefix_coverage": 6.276,
+    "context_coverage": 2.76,
+    "bigram": 1.057,
+    "rank": 2.235,
+    "typed_hit": 1.256,
+    "typed_miss": -0.884,
 }
 ANSWERABLE_WEIGHTS: dict[str, float] = {
     "bias": -20.572,
@@ -196,39 +194,39 @@ SPAN_WEIGHTS: dict[str, dict[str, float]] = {
         "persian_before_verb": 0.0,
     },
     "fa": {
-        "bias": -2.175,
-        "near": 0.001,
-        "nearest": -0.21,
-        "adjacent_after": 0.263,
-        "adjacent_before": 0.199,
-        "between": -0.093,
-        "log_length": 0.114,
-        "single": -0.517,
-        "long": -0.108,
-        "phrase": 0.342,
-        "tail": -0.178,
-        "head": 0.201,
-        "typed_exact": 1.64,
-        "typed_loose": 1.886,
-        "untyped_for_typed": -0.186,
-        "capitalised": 0.58,
+        "bias": -2.171,
+        "near": -0.016,
+        "nearest": -0.208,
+        "adjacent_after": 0.271,
+        "adjacent_before": 0.209,
+        "between": -0.106,
+        "log_length": 0.121,
+        "single": -0.51,
+        "long": -0.115,
+        "phrase": 0.334,
+        "tail": -0.179,
+        "head": 0.168,
+        "typed_exact": 1.634,
+        "typed_loose": 1.879,
+        "untyped_for_typed": -0.185,
+        "capitalised": 0.578,
         "capitalised_for_name": 0.0,
-        "digit": 0.1,
-        "after_cue": 0.493,
+        "digit": 0.103,
+        "after_cue": 0.496,
         "before_cue": 0.0,
-        "sentence_start": -0.133,
-        "sentence_end": -0.338,
+        "sentence_start": -0.111,
+        "sentence_end": -0.345,
         "parenthesised": -0.114,
-        "covers_sentence": 2.563,
-        "stop_ratio": 0.755,
+        "covers_sentence": 2.546,
+        "stop_ratio": 0.757,
         "verbish": 0.0,
         "has_verb": 0.0,
         "starts_verb": 0.0,
         "object": 0.0,
-        "contains_head": 0.347,
-        "head_missing": -0.173,
-        "discourse": 0.876,
-        "persian_before_verb": -0.064,
+        "contains_head": 0.344,
+        "head_missing": -0.176,
+        "discourse": 0.851,
+        "persian_before_verb": -0.068,
     },
 }
 # </fitted:SPAN_WEIGHTS>
@@ -398,13 +396,27 @@ def collect_sentences(documents: list[Document]) -> list[SentenceEvidence]:
     return sentences
 
 
+# Persian question words written glued to the previous word: "غذای شترچیست؟" = "غذای شتر چیست؟".
+_GLUED_QUESTION_WORD = re.compile(r"([\u0600-\u06FF]{2,}?)(چیست|کیست|کجاست|چیه|کیه)(?=[\s؟?!.]|$)")
+
+
 def question_terms(question: str) -> list[str]:
     """Analysed question terms without question words, in order, each once."""
     drop = set(analyze(_QUESTION_WORDS))
     terms: list[str] = []
-    for term, _, _ in _terms(question):
+    for term, _, _ in _terms(_GLUED_QUESTION_WORD.sub(r"\1 \2", question)):
         if term not in drop and term not in terms:
             terms.append(term)
+    return terms
+
+
+def _term_set(sentence_terms: list[tuple[str, int, int]], question_pairs: list[tuple[str, str]]) -> set[str]:
+    """A sentence's terms, with compounds written apart or together matching either way (بند ناف / بندناف)."""
+    terms = {t for t, _, _ in sentence_terms}
+    terms |= {a + b for (a, _, _), (b, _, _) in zip(sentence_terms, sentence_terms[1:], strict=False)}
+    for a, b in question_pairs:
+        if a + b in terms:
+            terms |= {a, b}
     return terms
 
 
@@ -414,10 +426,10 @@ def lexical_features(terms: list[str], sentences: list[SentenceEvidence]) -> Non
     IDF is computed over the candidate sentences, so a term every sentence shares counts little.
     """
     n = len(sentences)
-    term_sets = [{t for t, _, _ in s.terms} for s in sentences]
+    pairs = list(zip(terms, terms[1:], strict=False))
+    term_sets = [_term_set(s.terms, pairs) for s in sentences]
     idf = {t: math.log((n + 1) / (sum(t in ts for ts in term_sets) + 0.5)) for t in terms}
     total = sum(idf.values()) or 1.0
-    pairs = list(zip(terms, terms[1:], strict=False))
     for i, sentence in enumerate(sentences):
         ts = term_sets[i]
         context = set(ts)
@@ -456,14 +468,12 @@ def sentence_features(
     """Fill every feature of :data:`SENTENCE_FEATURES` in place (cosine features only when ``cosines`` is given)."""
     terms = question_terms(question)
     lexical_features(terms, sentences)
-    question_lang = detect_language(question)
     term_set = set(terms)
     if cosines is not None:
         best = float(np.max(cosines)) if len(cosines) else 0.0
     for i, sentence in enumerate(sentences):
         f = sentence.features
         f["rank"] = 1.0 / (1 + sentence.rank)
-        f["persian"] = float(question_lang == "fa")
         typed = answer_type is not AnswerType.OTHER
         hit = typed and bool(_typed_spans(sentence.text, answer_type, term_set))
         f["typed_hit"] = float(hit)
@@ -897,10 +907,10 @@ class OfflineReader:
         if self.embedder is not None:
             self.warm_up()
             # Lexical pass first: embed the lexically best sentences and those of the best chunks.
-            sentence_features(query, sentences, answer_type, None)
+            lexical_features(question_terms(query), sentences)
             order = sorted(
                 range(len(sentences)),
-                key=lambda i: -(sentences[i].features["coverage"] + sentences[i].features["rank"]),
+                key=lambda i: -(sentences[i].features["coverage"] + 1.0 / (1 + sentences[i].rank)),
             )
             chosen = sorted(order[: self.max_sentences_embedded])
             if query_embedding is not None:
