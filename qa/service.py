@@ -100,7 +100,8 @@ class Kavosh:
     :param reader: ``auto`` (the transformer reader when its model is available locally, else offline),
         ``offline`` or ``transformer``.
     :param reader_model: hub id or local path of the extractive QA model.
-    :param workers: embedding worker processes for indexing (default: all cores).
+    :param workers: embedding worker processes for indexing (default: one, in-process; the embedder's engine
+        already uses every core).
     :param create: create the store if missing (indexing); otherwise a missing store is an error.
     """
 
