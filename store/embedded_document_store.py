@@ -141,6 +141,8 @@ class EmbeddedDocumentStore:
         self._vectors: np.memmap | None = None
         self._alive: np.ndarray | None = None
         self._langs: np.ndarray | None = None  # language of each vector row, for the in-memory language filter
+        self._lang_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # lang -> (alive mask it was built for, rows)
+        self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None  # (matrix, query bytes, scores)
 
     # ----------------------------------------------------------------- opening
     @property
@@ -632,12 +634,28 @@ class EmbeddedDocumentStore:
         if not filters:
             return np.flatnonzero(alive)
         if filters.get("field") == "meta.lang" and filters.get("operator") == "==":
-            return np.flatnonzero(alive & (self._row_langs(alive.size) == filters.get("value")))
+            lang = filters.get("value")
+            cached = self._lang_rows.get(lang)
+            if cached is None or cached[0] is not alive:
+                cached = (alive, np.flatnonzero(alive & (self._row_langs(alive.size) == lang)))
+                self._lang_rows[lang] = cached
+            return cached[1]
         where, params = to_sql(filters)
         rows = np.fromiter(
             (r for (r,) in self.db.execute(f"SELECT row FROM chunks WHERE {where}", params)), dtype=np.int64
         )
         return np.sort(rows[rows < alive.size])
+
+    def _scores(self, matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosine of ``query`` with every vector row; the last query's scores are kept, because hybrid search asks
+        once per language with the same embedding (one pass over the vectors instead of a copy of each subset)."""
+        key = query.tobytes()
+        last = self._last_scores
+        if last is not None and last[0] is matrix and last[1] == key:
+            return last[2]
+        scores = np.asarray(matrix @ query)
+        self._last_scores = (matrix, key, scores)
+        return scores
 
     def _row_langs(self, rows: int) -> np.ndarray:
         with self._lock:
@@ -663,20 +681,12 @@ class EmbeddedDocumentStore:
         query = np.asarray(query_embedding, dtype=np.float32)
         if query.shape != (matrix.shape[1],):
             raise StoreError(f"query embedding has shape {query.shape}, the store holds dimension {matrix.shape[1]}")
-        if filters:
-            where, params = to_sql(filters)
-            candidates = np.fromiter(
-                (r for (r,) in self.db.execute(f"SELECT row FROM chunks WHERE {where}", params)), dtype=np.int64
-            )
-            candidates = np.sort(candidates[candidates < matrix.shape[0]])
-        else:
-            candidates = np.flatnonzero(alive)
+        candidates = self._candidate_rows(filters, alive)
         if candidates.size == 0:
             return []
-        if candidates.size == matrix.shape[0]:
-            scores = np.asarray(matrix @ query)
-        else:
-            scores = np.asarray(matrix[candidates] @ query)
+        scores = self._scores(matrix, query)
+        if candidates.size != matrix.shape[0]:
+            scores = scores[candidates]
         k = min(top_k, scores.size)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]

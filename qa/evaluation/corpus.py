@@ -24,6 +24,7 @@ import numpy as np
 from haystack import Document
 from tqdm import tqdm
 
+from indexer.analysis import embedding_text
 from indexer.document_embedder import KavoshDocumentEmbedder, text_to_embed
 from indexer.embedders import get_backend
 from indexer.indexing import DEFAULT_CHUNK_CHARS, DEFAULT_OVERLAP_SENTENCES, article_id, chunk_article, to_stored
@@ -180,7 +181,7 @@ def embed_chunks(
     embedder.warm_up()
     backend = get_backend(embedder.embedder, workers=embedder.workers)
     texts = [text_to_embed(c, embedder.embed_meta_fields) for c in chunks]
-    keys = [embedding_key(backend.model_id, t) for t in texts]
+    keys = [embedding_key(backend.model_id, embedding_text(t)) for t in texts]
     skip = [dense_chunks is not None and int(c.meta.get("chunk_index", 0)) >= dense_chunks for c in chunks]
     first: dict[str, Document] = {}
     for chunk, key, skipped in zip(chunks, keys, skip, strict=True):

