@@ -22,10 +22,26 @@ def unit(*values: float) -> list[float]:
     return (v / np.linalg.norm(v)).tolist()
 
 
-def article(doc_id: str, text: str, *, key: str | None = None, lang: str = "en", source: str = "",
-            published: str = "", title: str = "") -> StoredArticle:
-    return StoredArticle(doc_id=doc_id, key=key or f"/news/{doc_id}.txt", path=key or f"/news/{doc_id}.txt",
-                         title=title, text=text, lang=lang, source=source, published=published)
+def article(
+    doc_id: str,
+    text: str,
+    *,
+    key: str | None = None,
+    lang: str = "en",
+    source: str = "",
+    published: str = "",
+    title: str = "",
+) -> StoredArticle:
+    return StoredArticle(
+        doc_id=doc_id,
+        key=key or f"/news/{doc_id}.txt",
+        path=key or f"/news/{doc_id}.txt",
+        title=title,
+        text=text,
+        lang=lang,
+        source=source,
+        published=published,
+    )
 
 
 def chunks_of(a: StoredArticle, vectors: list[list[float]], size: int | None = None) -> list[Document]:
@@ -34,28 +50,55 @@ def chunks_of(a: StoredArticle, vectors: list[list[float]], size: int | None = N
     docs = []
     for i, vector in enumerate(vectors):
         start, end = i * size, min(len(a.text), (i + 1) * size)
-        docs.append(Document(id=f"{a.doc_id}-{i}", content=a.text[start:end], embedding=vector, meta={
-            "parent_id": a.doc_id, "chunk_index": i, "start": start, "end": end, "title": a.title, "lang": a.lang,
-            "source": a.source, "published": a.published, "path": a.path}))
+        docs.append(
+            Document(
+                id=f"{a.doc_id}-{i}",
+                content=a.text[start:end],
+                embedding=vector,
+                meta={
+                    "parent_id": a.doc_id,
+                    "chunk_index": i,
+                    "start": start,
+                    "end": end,
+                    "title": a.title,
+                    "lang": a.lang,
+                    "source": a.source,
+                    "published": a.published,
+                    "path": a.path,
+                },
+            )
+        )
     return docs
 
 
 @pytest.fixture
 def corpus():
     return [
-        article("en1", "Tehran and Moscow will pursue extension of their treaty which will end next March.",
-                source="islamtimes", published="2020-07-22", title="Iran Russia treaty"),
-        article("en2", "Xi Jinping denounced sanctions and the behaviour of the United States.",
-                source="irna", published="2020-03-10"),
-        article("fa1", "پوتین با اشاره به تحریم‌های آمریکا علیه ایران، این اقدامات را نقض حقوق انسانی دانست.",
-                lang="fa", source="tasnim", published="2020-07-16"),
-        article("fa2", "همکاریهای ایران و روسیه در مبارزه با ویروس کرونا گسترش می‌یابد.", lang="fa",
-                source="tasnim"),
+        article(
+            "en1",
+            "Tehran and Moscow will pursue extension of their treaty which will end next March.",
+            source="islamtimes",
+            published="2020-07-22",
+            title="Iran Russia treaty",
+        ),
+        article(
+            "en2",
+            "Xi Jinping denounced sanctions and the behaviour of the United States.",
+            source="irna",
+            published="2020-03-10",
+        ),
+        article(
+            "fa1",
+            "پوتین با اشاره به تحریم‌های آمریکا علیه ایران، این اقدامات را نقض حقوق انسانی دانست.",
+            lang="fa",
+            source="tasnim",
+            published="2020-07-16",
+        ),
+        article("fa2", "همکاریهای ایران و روسیه در مبارزه با ویروس کرونا گسترش می‌یابد.", lang="fa", source="tasnim"),
     ]
 
 
-VECTORS = {"en1": [unit(1, 0, 0, 0)], "en2": [unit(0, 1, 0, 0)], "fa1": [unit(0.2, 1, 0, 0)],
-           "fa2": [unit(0, 0, 1, 0)]}
+VECTORS = {"en1": [unit(1, 0, 0, 0)], "en2": [unit(0, 1, 0, 0)], "fa1": [unit(0.2, 1, 0, 0)], "fa2": [unit(0, 0, 1, 0)]}
 
 
 @pytest.fixture
@@ -97,9 +140,16 @@ def test_dense_retrieval_is_exact_cosine(store):
     [
         ({"field": "meta.lang", "operator": "==", "value": "fa"}, {"fa1", "fa2"}),
         ({"field": "meta.source", "operator": "in", "value": ["irna", "islamtimes"]}, {"en1", "en2"}),
-        ({"operator": "AND", "conditions": [
-            {"field": "meta.published", "operator": ">=", "value": "2020-07-01"},
-            {"field": "meta.published", "operator": "<=", "value": "2020-07-31"}]}, {"en1", "fa1"}),
+        (
+            {
+                "operator": "AND",
+                "conditions": [
+                    {"field": "meta.published", "operator": ">=", "value": "2020-07-01"},
+                    {"field": "meta.published", "operator": "<=", "value": "2020-07-31"},
+                ],
+            },
+            {"en1", "fa1"},
+        ),
         ({"operator": "NOT", "conditions": [{"field": "meta.lang", "operator": "==", "value": "fa"}]}, {"en1", "en2"}),
     ],
 )
@@ -210,8 +260,10 @@ def test_haystack_protocol_round_trip_and_writes(tmp_path):
         "init_parameters": {"path": str(tmp_path / "proto"), "create": True},
     }
     assert EmbeddedDocumentStore.from_dict(s.to_dict()).path == s.path
-    docs = [Document(id="c1", content="nuclear deal talks", embedding=unit(1, 0, 0, 0), meta={"parent_id": "a"}),
-            Document(id="c2", content="health cooperation", embedding=unit(0, 1, 0, 0), meta={"parent_id": "a"})]
+    docs = [
+        Document(id="c1", content="nuclear deal talks", embedding=unit(1, 0, 0, 0), meta={"parent_id": "a"}),
+        Document(id="c2", content="health cooperation", embedding=unit(0, 1, 0, 0), meta={"parent_id": "a"}),
+    ]
     assert s.write_documents(docs) == 2
     assert s.write_documents(docs, policy=DuplicatePolicy.SKIP) == 0
     assert s.count_documents() == 2

@@ -57,7 +57,9 @@ def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path)
     assert main(["ask", "--questions", str(questions), "--json", "--store", str(cli_store)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [json.loads(line)["question"] for line in lines] == [
-        "When does the Iran–Russia treaty expire?", "پوتین درباره تحریم‌ها چه گفت؟"]
+        "When does the Iran–Russia treaty expire?",
+        "پوتین درباره تحریم‌ها چه گفت؟",
+    ]
     queries = tmp_path / "s.txt"
     queries.write_text("treaty\nتحریم\n", encoding="utf-8")
     assert main(["search", "--queries", str(queries), "--json", "--store", str(cli_store), "--mode", "bm25"]) == 0
@@ -91,8 +93,9 @@ def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
     folder.mkdir()
     (folder / "good.txt").write_text("Iran and Russia signed a trade deal on Monday.", encoding="utf-8")
     (folder / "empty.txt").write_text("", encoding="utf-8")
-    (folder / "broken.jsonl").write_text('{"title": "ok", "text": "A fine line about trade."}\n{not json\n',
-                                         encoding="utf-8")
+    (folder / "broken.jsonl").write_text(
+        '{"title": "ok", "text": "A fine line about trade."}\n{not json\n', encoding="utf-8"
+    )
     capsys.readouterr()
     code = main(["index", str(folder), "--store", str(tmp_path / "s"), "--no-progress", "--json", "--workers", "1"])
     captured = capsys.readouterr()
@@ -114,8 +117,9 @@ def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
 )
 def test_errors_are_one_line_with_exit_codes(cli_store, tmp_path, argv, code, message):
     argv = [a.format(missing=tmp_path / "missing", store=cli_store) for a in argv]
-    proc = subprocess.run([sys.executable, "-m", "ui.cli", *argv], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[2])
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.cli", *argv], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
     assert proc.returncode == code
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
