@@ -555,8 +555,11 @@ class EmbeddedDocumentStore:
             self.rebuild_bm25()
 
     # ----------------------------------------------------------------- reading
-    def _rows(self, sql: str, params: Iterable[Any] = ()) -> dict[int, Document]:
-        """Run a ``SELECT * FROM chunks ...`` query; returns vector row → chunk document."""
+    def _rows(
+        self, sql: str, params: Iterable[Any] = (), scores: dict[int, float] | None = None
+    ) -> dict[int, Document]:
+        """Run a ``SELECT * FROM chunks ...`` query; returns vector row → chunk document (with its score from
+        ``scores`` by row, if given: one ``Document`` per hit instead of a copy per score)."""
         cursor = self.db.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
         documents: dict[int, Document] = {}
@@ -574,7 +577,8 @@ class EmbeddedDocumentStore:
                 "path": r["path"],
                 **json.loads(r["meta"]),
             }
-            documents[r["row"]] = Document(id=r["chunk_id"], content=r["content"], meta=meta)
+            score = scores.get(r["row"]) if scores is not None else None
+            documents[r["row"]] = Document(id=r["chunk_id"], content=r["content"], meta=meta, score=score)
         return documents
 
     def _documents(self, sql: str, params: Iterable[Any] = ()) -> list[Document]:
@@ -596,8 +600,9 @@ class EmbeddedDocumentStore:
         if not scored_rows:
             return []
         marks = ",".join("?" * len(scored_rows))
-        by_row = self._rows(f"SELECT * FROM chunks WHERE row IN ({marks})", [r for r, _ in scored_rows])
-        return [replace(by_row[row], score=score) for row, score in scored_rows if row in by_row]
+        scores = dict(scored_rows)
+        by_row = self._rows(f"SELECT * FROM chunks WHERE row IN ({marks})", list(scores), scores)
+        return [by_row[row] for row, _ in scored_rows if row in by_row]
 
     def bm25_retrieval(self, query: str, filters: dict[str, Any] | None = None, top_k: int = 10) -> list[Document]:
         """BM25 over analysed terms of chunks (and their article titles), best first.
