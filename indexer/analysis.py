@@ -43,6 +43,7 @@ __all__ = [
     "detect_language",
     "embedding_text",
     "fold_digits",
+    "languages_in",
     "normalize",
     "normalize_chars",
     "stem_english",
@@ -649,6 +650,18 @@ def detect_language(text: str) -> str:
     arabic = len(_ARABIC_LETTER_RE.findall(sample))
     latin = len(_LATIN_LETTER_RE.findall(sample))
     return "fa" if arabic > latin else "en"
+
+
+def languages_in(text: str) -> set[str]:
+    """The languages whose script a text uses: ``"fa"`` for Arabic-script letters, ``"en"`` for Latin letters.
+
+    A text with no letters (a number, a date) belongs to both: its terms match in either language.
+
+    :param text: a query or passage.
+    :returns: a non-empty subset of ``{"en", "fa"}``.
+    """
+    found = {lang for lang, letters in (("fa", _ARABIC_LETTER_RE), ("en", _LATIN_LETTER_RE)) if letters.search(text)}
+    return found or {"en", "fa"}
 
 
 def tokenize(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from indexer.analysis import (
     detect_language,
     embedding_text,
     fold_digits,
+    languages_in,
     normalize,
     normalize_chars,
     stem_english,
@@ -350,3 +351,17 @@ def test_embedding_text_folds_only_letter_and_digit_variants():
     assert folded == "Iran’s کتاب ی ی 1402 2023 می‌شود Ã"  # ZWNJ, case, apostrophe and accents untouched
     assert len(folded) == len(text)
     assert embedding_text("plain English") == "plain English"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Putin sanctions", {"en"}),
+        ("تحریم‌ها ۱۴۰۲", {"fa"}),
+        ("Putin تحریم", {"en", "fa"}),
+        ("2024 ۱۴۰۲ ?", {"en", "fa"}),
+        ("", {"en", "fa"}),
+    ],
+)
+def test_languages_in_follows_the_scripts_of_the_letters(text, expected):
+    assert languages_in(text) == expected

@@ -67,6 +67,12 @@ def test_bm25_still_counts_in_the_query_language(retriever):
     assert persian[0] == "fa-digits"
 
 
+def test_a_mixed_query_gets_bm25_in_both_languages(retriever):
+    # Mostly English, with the Persian word for "price": that word still matches Persian passages by BM25.
+    docs = retriever.run(query="Putin sanctions قیمت", query_embedding=QUERY_VECTOR)["documents"]
+    assert [d.id for d in docs if d.meta["lang"] == "fa"][0] == "fa-digits"
+
+
 def test_a_language_far_below_the_best_is_left_out():
     store = InMemoryDocumentStore(embedding_similarity_function="cosine")
     store.write_documents(
