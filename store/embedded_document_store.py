@@ -140,8 +140,7 @@ class EmbeddedDocumentStore:
         self._schema: tantivy.Schema | None = None
         self._vectors: np.memmap | None = None
         self._alive: np.ndarray | None = None
-        self._langs: np.ndarray | None = None  # language of each vector row, for the in-memory language filter
-        self._lang_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # lang -> (alive mask it was built for, rows)
+        self._lang_rows: dict[str, np.ndarray] | None = None  # live vector rows per language, for the language filter
         self._last_scores: tuple[np.ndarray, bytes, np.ndarray] | None = None  # (matrix, query bytes, scores)
 
     # ----------------------------------------------------------------- opening
@@ -236,7 +235,7 @@ class EmbeddedDocumentStore:
                 with open(vec_path, "r+b") as f:
                     f.truncate(size)
         self._vectors = None
-        self._alive = self._langs = None
+        self._alive = self._lang_rows = None
 
     def _matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """The memory-mapped vector matrix and the boolean mask of rows that belong to live chunks."""
@@ -248,7 +247,7 @@ class EmbeddedDocumentStore:
                     self._vectors = np.zeros((0, dim or 1), dtype=np.float32)  # type: ignore[assignment]
                 else:
                     self._vectors = np.memmap(self.path / _VECTORS_NAME, dtype=np.float32, mode="r", shape=(rows, dim))
-                self._alive = self._langs = None
+                self._alive = self._lang_rows = None
             if self._alive is None:
                 alive = np.zeros(rows, dtype=bool)
                 live_rows = np.fromiter((r for (r,) in self.db.execute("SELECT row FROM chunks")), dtype=np.int64)
@@ -417,7 +416,7 @@ class EmbeddedDocumentStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._alive = self._langs = None
+        self._alive = self._lang_rows = None
         if whole_articles:
             self._update_bm25(sorted(chunk_doc_ids | set(delete_doc_ids)), rows, chunks, generation)
         else:
@@ -551,7 +550,7 @@ class EmbeddedDocumentStore:
             self.db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(i,) for i in document_ids])
             generation = int(self._setting("generation") or 0) + 1
             self._set_settings({"generation": str(generation)})
-            self._alive = self._langs = None
+            self._alive = self._lang_rows = None
             self.rebuild_bm25()
 
     # ----------------------------------------------------------------- reading
@@ -639,12 +638,7 @@ class EmbeddedDocumentStore:
         if not filters:
             return np.flatnonzero(alive)
         if filters.get("field") == "meta.lang" and filters.get("operator") == "==":
-            lang = filters.get("value")
-            cached = self._lang_rows.get(lang)
-            if cached is None or cached[0] is not alive:
-                cached = (alive, np.flatnonzero(alive & (self._row_langs(alive.size) == lang)))
-                self._lang_rows[lang] = cached
-            return cached[1]
+            return self._language_rows(alive.size).get(filters.get("value"), np.empty(0, dtype=np.int64))
         where, params = to_sql(filters)
         rows = np.fromiter(
             (r for (r,) in self.db.execute(f"SELECT row FROM chunks WHERE {where}", params)), dtype=np.int64
@@ -662,15 +656,16 @@ class EmbeddedDocumentStore:
         self._last_scores = (matrix, key, scores)
         return scores
 
-    def _row_langs(self, rows: int) -> np.ndarray:
+    def _language_rows(self, rows: int) -> dict[str, np.ndarray]:
+        """Sorted live vector rows (below ``rows``) of each language, read once after every change of the store."""
         with self._lock:
-            if self._langs is None or self._langs.size != rows:
-                langs = np.full(rows, "", dtype="<U2")
+            if self._lang_rows is None:
+                by_lang: dict[str, list[int]] = {}
                 for row, lang in self.db.execute("SELECT row, lang FROM chunks"):
                     if row < rows:
-                        langs[row] = lang
-                self._langs = langs
-            return self._langs
+                        by_lang.setdefault(lang, []).append(row)
+                self._lang_rows = {lang: np.sort(np.asarray(r, dtype=np.int64)) for lang, r in by_lang.items()}
+            return self._lang_rows
 
     def embedding_retrieval(
         self,
@@ -797,7 +792,7 @@ class EmbeddedDocumentStore:
             )
             os.replace(tmp, self.path / _VECTORS_NAME)
             db.execute("COMMIT")
-            self._alive = self._langs = None
+            self._alive = self._lang_rows = None
             self.rebuild_bm25()
 
     def close(self) -> None:
@@ -807,7 +802,7 @@ class EmbeddedDocumentStore:
             self._db = None
             self._index = None
             self._vectors = None
-            self._alive = self._langs = None
+            self._alive = self._lang_rows = None
 
     def destroy(self) -> None:
         """Delete the whole store directory."""
