@@ -13,9 +13,10 @@ the most analysed terms with the question (BM25), simulating retrieval top-5; pa
   the answer, always answering.
 
 Splits: ``squad`` = SQuAD 2.0 dev half, articles of the second half (test), ``squad-tune`` = the first half,
-``persianqa`` = PersianQA test, ``parsinlu`` = ParsiNLU RC dev (tuning, Persian; no unanswerable questions).
-``--fit`` refits the reader's logistic models and no-answer threshold on ``squad-tune`` + ``parsinlu`` and prints
-them for ``qa/offline_reader.py``; never fit on the test sets.
+``persianqa`` = PersianQA test, ``parsinlu`` / ``parsinlu-train`` = ParsiNLU RC dev / train (tuning, Persian; no
+unanswerable questions). ``--fit`` refits the reader's logistic models and no-answer threshold on ``squad-tune`` +
+``parsinlu`` + ``parsinlu-train`` and prints them for ``qa/offline_reader.py``; never fit on the test sets (ParsiNLU's
+test split, ``eval``, is what ``kavosh eval qa`` measures).
 
 Usage::
 
@@ -67,6 +68,7 @@ SETS = {
     "squad-tune": (DATA / "squad2_dev_cs224n_half" / "dev-v2.0.cs224n-half.json", "tune"),
     "persianqa": (DATA / "persianqa" / "pqa_test.json", "all"),
     "parsinlu": (DATA / "parsinlu_rc" / "dev.json", "all"),
+    "parsinlu-train": (DATA / "parsinlu_rc" / "train.json", "all"),
 }
 CACHE = Path(os.environ.get("KAVOSH_READER_CACHE", "/tmp/kavosh_offline_reader_embeddings.npz"))
 
@@ -255,7 +257,7 @@ def save_cache(reader: OfflineReader) -> None:
 
 
 def evaluate(name: str, questions: list[Question], retriever: Retriever, reader: OfflineReader, threshold: float):
-    persian = name in ("persianqa", "parsinlu")
+    persian = name in ("persianqa", "parsinlu", "parsinlu-train")
     rows = []
     latencies = []
     for n, question in enumerate(questions):
@@ -409,7 +411,7 @@ def gold_sentences(name: str) -> list[tuple[Question, str, bool]]:
         _, start = q.answers[0]
         span = next(((s, e) for s, e in split_sentences(context) if s <= start < e), None)
         if span is not None:
-            out.append((q, context[span[0] : span[1]], name in ("persianqa", "parsinlu")))
+            out.append((q, context[span[0] : span[1]], name in ("persianqa", "parsinlu", "parsinlu-train")))
     return out
 
 
@@ -444,10 +446,10 @@ def weights_literal(w: np.ndarray, names: tuple[str, ...] | list[str]) -> str:
 
 
 def fit_spans(write: bool = False) -> None:
-    """Span models on the gold sentences: English listwise (SQuAD tune half), Persian pointwise (ParsiNLU dev)."""
+    """Span models on the gold sentences: English listwise (SQuAD tune half), Persian pointwise (ParsiNLU dev+train)."""
     x, y, g = span_table(gold_sentences("squad-tune"))
     w_en = fit_listwise(x, y, g)
-    x, y, _ = span_table(gold_sentences("parsinlu"))
+    x, y, _ = span_table(gold_sentences("parsinlu") + gold_sentences("parsinlu-train"))
     w_fa = fit_logistic(x, y, l2=0.01)
     text = "SPAN_WEIGHTS: dict[str, dict[str, float]] = {\n"
     for lang, w in (("en", w_en), ("fa", w_fa)):
@@ -583,7 +585,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=None, help="no-answer threshold (default: the reader's)")
     parser.add_argument("--max-embedded", type=int, default=None)
     parser.add_argument("--no-embed", action="store_true", help="lexical evidence only")
-    parser.add_argument("--fit", action="store_true", help="refit the models on squad-tune + parsinlu")
+    parser.add_argument("--fit", action="store_true", help="refit the models on squad-tune + parsinlu(-train)")
     parser.add_argument("--reuse", action="store_true", help="with --fit: refit from the last feature table")
     parser.add_argument("--write", action="store_true", help="with --fit/--fit-spans: write the fitted values")
     parser.add_argument("--fit-spans", action="store_true", help="refit only the span models (no embeddings needed)")
@@ -592,7 +594,13 @@ def main() -> None:
         fit_spans(args.write)
         return
     if args.fit:
-        fit(["squad-tune", "parsinlu"], 0 if args.all else args.sample, args.seed, args.write, reuse=args.reuse)
+        fit(
+            ["squad-tune", "parsinlu", "parsinlu-train"],
+            0 if args.all else args.sample,
+            args.seed,
+            args.write,
+            reuse=args.reuse,
+        )
         return
     reader = OfflineReader(
         top_k=1,

@@ -6,7 +6,7 @@ from haystack import Document
 
 from indexer.analysis import detect_language
 from indexer.chunking import chunk_text
-from qa.offline_reader import OfflineReader
+from qa.offline_reader import OfflineReader, char_features, collect_sentences, question_terms
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "seeds"
 TREATY_ARTICLE = "002_abb5b6534dd8978e"
@@ -118,6 +118,45 @@ class TestSeedArticles:
         top = reader.run(query="What did Putin say about sanctions?", documents=documents)["answers"][0]
         assert "violation of human rights" in top.context
         _assert_well_formed(top)
+
+
+class TestSentenceEvidence:
+    def test_a_sentence_is_embedded_with_its_article_title(self):
+        docs = [
+            Document(content="He was born in Porbandar in 1869.", meta={"title": "Mahatma Gandhi"}),
+            Document(content="Mahatma Gandhi led India's independence movement.", meta={"title": "Mahatma Gandhi"}),
+            Document(content="No title here.", meta={}),
+        ]
+        texts = [s.embedding_text for s in collect_sentences(docs)]
+        # Like the chunk embedder: the title before the text, not repeated when the text starts with it.
+        assert texts == [
+            "Mahatma Gandhi\nHe was born in Porbandar in 1869.",
+            "Mahatma Gandhi led India's independence movement.",
+            "No title here.",
+        ]
+
+    def test_the_title_tells_whose_birthplace_a_pronoun_sentence_gives(self, reader):
+        # Both sentences say "He was born in ..."; only the article titles say who "he" is. The wrong article
+        # is ranked first, so without the title the reader would cite it.
+        documents = [
+            Document(content="He was born at Blenheim Palace in 1874.", meta={"title": "Winston Churchill"}),
+            Document(content="He was born in Porbandar in 1869.", meta={"title": "Mahatma Gandhi"}),
+        ]
+        top = reader.run(query="Where was Gandhi born?", documents=documents)["answers"][0]
+        assert top.document.meta["title"] == "Mahatma Gandhi"
+        assert "Porbandar" in top.data
+
+    def test_character_coverage_matches_word_forms_the_stemmer_keeps_apart(self):
+        # "نویسندگی" (authorship) and "نویسنده" (author) share most of their letters but not their analysed term.
+        documents = [
+            Document(content="او در جوانی به نویسندگی روی آورد."),
+            Document(content="او در جوانی به ورزش روی آورد."),
+        ]
+        sentences = collect_sentences(documents)
+        char_features(question_terms("نویسنده کیست؟"), sentences)
+        coverage = [s.features["char_coverage"] for s in sentences]
+        assert coverage[0] > 0.4 and coverage[1] == 0.0
+        assert [s.features["char_coverage_gap"] for s in sentences] == [0.0, coverage[1] - coverage[0]]
 
 
 class TestOutputShape:
