@@ -70,6 +70,7 @@ SETS = {
     "parsinlu": (DATA / "parsinlu_rc" / "dev.json", "all"),
     "parsinlu-train": (DATA / "parsinlu_rc" / "train.json", "all"),
 }
+PERSIAN_SETS = frozenset({"persianqa", "parsinlu", "parsinlu-train"})
 CACHE = Path(os.environ.get("KAVOSH_READER_CACHE", "/tmp/kavosh_offline_reader_embeddings.npz"))
 
 
@@ -257,7 +258,7 @@ def save_cache(reader: OfflineReader) -> None:
 
 
 def evaluate(name: str, questions: list[Question], retriever: Retriever, reader: OfflineReader, threshold: float):
-    persian = name in ("persianqa", "parsinlu", "parsinlu-train")
+    persian = name in PERSIAN_SETS
     rows = []
     latencies = []
     for n, question in enumerate(questions):
@@ -411,7 +412,7 @@ def gold_sentences(name: str) -> list[tuple[Question, str, bool]]:
         _, start = q.answers[0]
         span = next(((s, e) for s, e in split_sentences(context) if s <= start < e), None)
         if span is not None:
-            out.append((q, context[span[0] : span[1]], name in ("persianqa", "parsinlu", "parsinlu-train")))
+            out.append((q, context[span[0] : span[1]], name in PERSIAN_SETS))
     return out
 
 
