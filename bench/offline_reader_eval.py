@@ -37,7 +37,6 @@ import random
 import re
 import resource
 import statistics
-import string
 import sys
 import time
 from dataclasses import dataclass, field
@@ -46,13 +45,10 @@ from pathlib import Path
 import numpy as np
 from haystack import Document
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from indexer.analysis import analyze, detect_language, normalize  # noqa: E402
-from indexer.chunking import chunk_text, split_sentences  # noqa: E402
-from qa import offline_reader as reader_module  # noqa: E402
-from qa.answer_types import classify_question  # noqa: E402
-from qa.offline_reader import (  # noqa: E402
+from kavosh.evaluation.metrics import contains_answer, exact_match, f1_score  # noqa: E402
+from kavosh.qa import offline_reader as reader_module  # noqa: E402
+from kavosh.qa.answer_types import classify_question  # noqa: E402
+from kavosh.qa.offline_reader import (  # noqa: E402
     ANSWERABLE_FEATURES,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
@@ -61,6 +57,8 @@ from qa.offline_reader import (  # noqa: E402
     question_terms,
     span_candidates,
 )
+from kavosh.text.analysis import analyze, detect_language  # noqa: E402
+from kavosh.text.chunking import chunk_text, split_sentences  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {
@@ -175,43 +173,8 @@ class Retriever:
 
 # --- Metrics ----------------------------------------------------------------------------------------------------
 
-_PUNCT = set(string.punctuation) | set("،؛؟«»…–—“”’‘")
-
-
-def normalize_answer(text: str, persian: bool) -> str:
-    """SQuAD answer normalisation; for Persian also the project's ``normalize`` (yeh/kaf, ZWNJ, digits)."""
-    if persian:
-        text = normalize(text).replace("\u200c", " ")
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in _PUNCT)
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def f1_score(prediction: str, gold: str, persian: bool) -> float:
-    p = normalize_answer(prediction, persian).split()
-    g = normalize_answer(gold, persian).split()
-    common = collections.Counter(p) & collections.Counter(g)
-    same = sum(common.values())
-    if not p or not g:
-        return float(p == g)
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(p), same / len(g)
-    return 2 * precision * recall / (precision + recall)
-
-
-def best_f1(prediction: str, golds: list[str], persian: bool) -> float:
-    return max(f1_score(prediction, g, persian) for g in golds)
-
-
-def exact(prediction: str, golds: list[str], persian: bool) -> float:
-    return float(any(normalize_answer(prediction, persian) == normalize_answer(g, persian) for g in golds))
-
-
-def contains(sentence: str, golds: list[str], persian: bool) -> bool:
-    s = normalize_answer(sentence, persian)
-    return any(normalize_answer(g, persian) and f" {normalize_answer(g, persian)} " in f" {s} " for g in golds)
+# The answer metrics are the project's own (`kavosh.evaluation.metrics`, what ``kavosh eval`` reports): SQuAD
+# normalisation, plus ``normalize`` and Unicode punctuation for Persian.
 
 
 # --- Baseline ---------------------------------------------------------------------------------------------------
@@ -281,12 +244,12 @@ def evaluate(name: str, questions: list[Question], retriever: Retriever, reader:
             "type": (top.meta or {}).get("answer_type", "none"),
         }
         if question.answerable:
-            row["contains"] = contains(sentence, golds, persian)
-            row["f1"] = best_f1(prediction, golds, persian) if prediction else 0.0
-            row["em"] = exact(prediction, golds, persian) if prediction else 0.0
+            row["contains"] = contains_answer(sentence, golds, persian)
+            row["f1"] = f1_score(prediction, golds, persian) if prediction else 0.0
+            row["em"] = exact_match(prediction, golds, persian) if prediction else 0.0
             base = baseline(question, docs)
-            row["base_contains"] = contains(base, golds, persian)
-            row["base_f1"] = best_f1(base, golds, persian)
+            row["base_contains"] = contains_answer(base, golds, persian)
+            row["base_f1"] = f1_score(base, golds, persian)
         rows.append(row)
     report(name, rows, threshold, latencies)
 
@@ -423,7 +386,7 @@ def span_table(items: list[tuple[Question, str, bool]]) -> tuple[np.ndarray, np.
         terms = set(question_terms(q.text))
         for c in span_candidates(sentence, terms, persian, answer_type, q.text):
             rows.append([c.features[f] for f in SPAN_FEATURES])
-            labels.append(best_f1(sentence[c.start : c.end], [a for a, _ in q.answers], persian))
+            labels.append(f1_score(sentence[c.start : c.end], [a for a, _ in q.answers], persian))
             groups.append(g)
     return np.array(rows), np.array(labels), np.array(groups)
 

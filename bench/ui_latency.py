@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SEEDS = Path(os.environ.get("KAVOSH_SHARED", ROOT.parent / "shared")) / "corpus" / "seeds"
 QUERY_LABEL = "Ask a question or type keywords (English or Persian)"
@@ -82,7 +81,7 @@ def free_port() -> int:
 
 
 def build_seed_store(folder: Path) -> Path:
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
     store = folder / "store"
     service = Kavosh(store, create=True, reader="offline", workers=1)
@@ -241,7 +240,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kavosh-ui-bench-") as tmp:
         work = Path(tmp)
         store = args.store or build_seed_store(work)
-        from qa.service import Kavosh
+        from kavosh.service.service import Kavosh
 
         service = Kavosh(store)
         stats = service.stats()

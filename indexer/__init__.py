@@ -1,0 +1,1 @@
+"""The indexing job: files -> articles (loaders) -> chunks -> embeddings -> store."""

@@ -5,33 +5,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from haystack import Document
 from tqdm import tqdm
 
-from indexer.chunking import chunk_text
-from indexer.embedders import get_backend
-from indexer.loaders import Article, Skipped, iter_files, load_file
+from kavosh.embedding.embedders import get_backend
+from kavosh.indexer.loaders import Article, Skipped, iter_files, load_file
+from kavosh.store.base import ARTICLE_META_FIELDS, ArticleStore, StoredArticle, chunk_meta
+from kavosh.text.chunking import chunk_text
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_CHARS = 600
 DEFAULT_OVERLAP_SENTENCES = 1
-
-
-class ArticleSink(Protocol):
-    """What the indexer writes to: the embedded store and the Elasticsearch store both provide this."""
-
-    def article_state(self, keys: Iterable[str]) -> dict[str, str]: ...
-    def has_articles(self, doc_ids: Iterable[str]) -> set[str]: ...
-    def article_keys_for_path(self, path: str) -> dict[str, str]: ...
-    def check_embedder(self, model_id: str, dim: int) -> None: ...
-    def write_articles(self, articles: list, chunks: list[Document]) -> None: ...
-    def delete_articles(self, doc_ids: list[str]) -> int: ...
 
 
 @dataclass
@@ -79,33 +69,21 @@ def chunk_article(
 ) -> list[Document]:
     """Split an article into chunk Documents whose ``content`` is ``article.text[start:end]``.
 
-    :returns: chunk documents carrying the news meta fields (see STYLE.md: Data).
+    :returns: chunk documents whose meta is the one chunk layout (`kavosh.store.base.CHUNK_META_FIELDS`).
     """
+    fields = {name: getattr(article, name) for name in ARTICLE_META_FIELDS}
     return [
         Document(
             id=chunk_id(doc_id, c.start, c.end),
             content=c.text,
-            meta={
-                "parent_id": doc_id,
-                "chunk_index": c.index,
-                "start": c.start,
-                "end": c.end,
-                "title": article.title,
-                "lang": article.lang,
-                "source": article.source,
-                "url": article.url,
-                "published": article.published,
-                "path": article.path,
-            },
+            meta=chunk_meta(doc_id, c.index, c.start, c.end, **fields),
         )
         for c in chunk_text(article.text, max_chars=max_chars, overlap_sentences=overlap_sentences)
     ]
 
 
-def to_stored(article: Article, doc_id: str):
+def to_stored(article: Article, doc_id: str) -> StoredArticle:
     """The store's record of an article."""
-    from store.embedded_document_store import StoredArticle
-
     return StoredArticle(
         doc_id=doc_id,
         key=article.key,
@@ -120,6 +98,67 @@ def to_stored(article: Article, doc_id: str):
     )
 
 
+def index_articles(
+    store: ArticleStore,
+    articles: Sequence[tuple[Article, str]],
+    document_embedder: Any,
+    *,
+    embed: Callable[[list[Document]], list[Document]] | None = None,
+    max_chars: int = DEFAULT_CHUNK_CHARS,
+    overlap_sentences: int = DEFAULT_OVERLAP_SENTENCES,
+    write_batch: int | None = None,
+    on_chunks: Callable[[int], None] | None = None,
+) -> int:
+    """The one indexing step: chunk the articles, embed the chunks, check the embedder against the store, write.
+
+    ``kavosh index`` (`Indexer`), the evaluation corpora and the benchmarks all write through here, so a store built
+    by any of them holds the same ids, chunks and records.
+
+    :param store: where the articles go.
+    :param articles: ``(article, doc_id)`` pairs, each doc_id once.
+    :param document_embedder: the ``KavoshDocumentEmbedder`` whose model the store records.
+    :param embed: chunks -> the same chunks with embeddings; default ``document_embedder.run``. (The evaluation
+        corpora pass one that reads an embedding cache.)
+    :param write_batch: articles per ``write_articles`` call; ``None`` writes them all at once.
+    :param on_chunks: called with the number of chunks once the articles are chunked, before embedding.
+    :returns: the number of chunks written.
+    """
+    chunks = [c for article, doc_id in articles for c in chunk_article(article, doc_id, max_chars, overlap_sentences)]
+    if on_chunks:
+        on_chunks(len(chunks))
+    if embed is None:
+        embed = lambda docs: document_embedder.run(documents=docs)["documents"]  # noqa: E731
+    embedded = embed(chunks) if chunks else []
+    backend = get_backend(document_embedder.embedder)
+    write_embedded(store, articles, embedded, backend.model_id, backend.dim, write_batch=write_batch)
+    return len(chunks)
+
+
+def write_embedded(
+    store: ArticleStore,
+    articles: Sequence[tuple[Article, str]],
+    chunks: list[Document],
+    model_id: str,
+    dim: int,
+    write_batch: int | None = None,
+) -> None:
+    """The write half of `index_articles`: check the embedder against the store, then write records and chunks.
+
+    :param articles: ``(article, doc_id)`` pairs.
+    :param chunks: their chunks, with embeddings from the model ``model_id`` of dimension ``dim``.
+    :param write_batch: articles per ``write_articles`` call; ``None`` writes them all at once.
+    :raises kavosh.store.base.StoreError: when the store was built with another embedder.
+    """
+    store.check_embedder(model_id, dim)
+    step = write_batch or max(len(articles), 1)
+    by_parent: dict[str, list[Document]] = {}
+    for chunk in chunks:
+        by_parent.setdefault(chunk.meta["parent_id"], []).append(chunk)
+    for i in range(0, len(articles), step):
+        part = articles[i : i + step]
+        store.write_articles([to_stored(a, d) for a, d in part], [c for _, d in part for c in by_parent.get(d, [])])
+
+
 class Indexer:
     """Index files into a store, a batch at a time; each committed batch survives a crash or Ctrl-C.
 
@@ -130,7 +169,7 @@ class Indexer:
 
     def __init__(
         self,
-        store: ArticleSink,
+        store: ArticleStore,
         document_embedder: Any,
         batch_articles: int = 64,
         max_chars: int = DEFAULT_CHUNK_CHARS,
@@ -221,17 +260,14 @@ class Indexer:
             new[doc_id] = (article, doc_id)
         if not new:
             return
-        chunks = [
-            c
-            for article, doc_id in new.values()
-            for c in chunk_article(article, doc_id, self.max_chars, self.overlap_sentences)
-        ]
-        embedded = self.document_embedder.run(documents=chunks)["documents"] if chunks else []
-        backend = get_backend(self.document_embedder.embedder)
-        self.store.check_embedder(backend.model_id, backend.dim)
-        self.store.write_articles([to_stored(a, d) for a, d in new.values()], embedded)
+        summary.chunks += index_articles(
+            self.store,
+            list(new.values()),
+            self.document_embedder,
+            max_chars=self.max_chars,
+            overlap_sentences=self.overlap_sentences,
+        )
         summary.indexed += len(new)
-        summary.chunks += len(chunks)
 
     def _remove_vanished(self, path: str, seen_keys: set[str], summary: IndexSummary) -> None:
         """Articles stored from this file that the file no longer holds (a record removed from a JSONL file)."""

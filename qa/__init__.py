@@ -1,4 +1,4 @@
-"""Retrieval, fusion, readers, citations and the service API."""
+"""Retrieval and reading: the retriever table, pipelines, hybrid fusion, readers, answer types and citations."""
 
 import os
 

@@ -13,6 +13,15 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
+from kavosh.text.lexicon import (
+    ENGLISH_MONTHS,
+    ENGLISH_WH_WORDS,
+    PERSIAN_GREGORIAN_MONTHS,
+    PERSIAN_LUNAR_MONTHS,
+    PERSIAN_SOLAR_MONTHS,
+)
+from kavosh.text.scripts import HEH_MAP, YEH_KAF_MAP, detect_language, variant_class
+
 __all__ = ["AnswerType", "classify_question", "find_candidates"]
 
 
@@ -54,16 +63,16 @@ _BL = r"(?<![\w\u200c])"
 _BR = r"(?![\w\u200c])"
 
 
+# Each Persian letter with the Arabic spellings Persian text uses for it: [یيى], [کك], [هةۀ].
+_LETTER_CLASSES = {letter: variant_class(letter, {**YEH_KAF_MAP, **HEH_MAP}) for letter in "یکه"}
+
+
 def _fa(pattern: str) -> str:
     """Make a Persian pattern tolerant of Arabic yeh/kaf, hamza-yeh spelt ی, and ZWNJ written as space or nothing."""
     out = []
     for ch in pattern:
-        if ch == "ی":
-            out.append("[یيى]")
-        elif ch == "ک":
-            out.append("[کك]")
-        elif ch == "ه":
-            out.append("[هةۀ]")
+        if ch in _LETTER_CLASSES:
+            out.append(_LETTER_CLASSES[ch])
         elif ch == _ZWNJ:
             out.append(r"[\s\u200c]?")
         elif ch == " ":
@@ -125,7 +134,7 @@ _EN_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ),
 ]
 
-_EN_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+_EN_WH = re.compile(r"\b(?:" + "|".join(ENGLISH_WH_WORDS) + r")\b", re.IGNORECASE)
 
 _FA_RULES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
@@ -184,13 +193,6 @@ _FA_KI_PERSON_BEFORE = re.compile(
 _FA_KI_PERSON_AFTER = re.compile(r"^[\s\u200c]*" + _fa_words("بود بودند است هست هستند ان اند بوده بودن") + _BR)
 _FA_KIE = re.compile(_BL + _fa_words("کیه کیا") + _BR)
 
-_LATIN = re.compile(r"[A-Za-z]")
-_PERSIAN = re.compile(r"[\u0600-\u06FF]")
-
-
-def _is_persian(text: str) -> bool:
-    return len(_PERSIAN.findall(text)) >= len(_LATIN.findall(text))
-
 
 def _classify_fa_ki(question: str) -> AnswerType | None:
     """Decide colloquial ``کی`` as who or when; ``None`` when the question has no ``کی``."""
@@ -217,7 +219,7 @@ def classify_question(question: str) -> AnswerType:
     :param question: the question, English or Persian.
     :returns: the expected answer type.
     """
-    if _is_persian(question):
+    if detect_language(question) == "fa":
         for answer_type, pattern in _FA_RULES:
             if pattern.search(question):
                 return answer_type
@@ -241,9 +243,9 @@ def classify_question(question: str) -> AnswerType:
 
 # --- Shared vocabularies ----------------------------------------------------------------------------------------
 
-_EN_MONTHS = (
-    "January February March April May June July August September October November December "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"
+_EN_MONTHS = " ".join(
+    [names[0].capitalize() for names in ENGLISH_MONTHS]
+    + [abbreviation.capitalize() for names in ENGLISH_MONTHS for abbreviation in names[1:]]
 )
 _EN_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 _EN_SEASONS = "spring summer autumn fall winter"
@@ -253,11 +255,9 @@ _EN_NUMBER_WORDS = (
     "billion trillion dozen dozens hundreds thousands millions billions half"
 )
 _EN_SCALES = "hundred thousand million billion trillion"
-_FA_SOLAR_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر دی بهمن اسفند"
-_FA_GREGORIAN_MONTHS = (
-    "ژانویه ژانویهٔ فوریه مارس آوریل آپریل ژوئن ژوئیه ژوییه جولای اوت آگوست سپتامبر اکتبر نوامبر دسامبر"
-)
-_FA_LUNAR_MONTHS = "محرم صفر ربیع‌الاول ربیع‌الثانی جمادی‌الاول جمادی‌الثانی رجب شعبان رمضان شوال ذی‌القعده ذی‌الحجه"
+_FA_SOLAR_MONTHS = " ".join(PERSIAN_SOLAR_MONTHS)
+_FA_GREGORIAN_MONTHS = " ".join(PERSIAN_GREGORIAN_MONTHS)
+_FA_LUNAR_MONTHS = " ".join(PERSIAN_LUNAR_MONTHS)
 _FA_WEEKDAYS = "شنبه یکشنبه دوشنبه سه‌شنبه چهارشنبه پنجشنبه پنج‌شنبه جمعه"
 _FA_NUMBER_WORDS = (
     "یک دو سه چهار پنج شش هفت هشت نه ده یازده دوازده سیزده چهارده پانزده شانزده هفده هجده هیجده نوزده بیست سی "

@@ -8,7 +8,7 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.components.joiners import DocumentJoiner
 
-from indexer.analysis import languages_in
+from kavosh.text.analysis import languages_in
 
 LANGUAGES = ("en", "fa")
 # A language's passages join the list only if its best dense similarity is within this margin of the best overall.

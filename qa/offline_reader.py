@@ -10,7 +10,7 @@ here. This reader combines evidence we can compute offline:
    cosine of the sentence embedding (article title + sentence, ``passage:`` prefix) to the question embedding
    (``query:`` prefix) and its gap to the best sentence - multilingual, so a Persian question finds an English
    sentence - the chunk's retrieval rank, and whether the sentence holds a span of the expected answer type
-   (:mod:`qa.answer_types`).
+   (:mod:`kavosh.qa.answer_types`).
 2. A conditional logit model (softmax over the candidate sentences) gives P(sentence holds the answer | the
    chunks answer the question); a logistic model on question-level evidence (best cosine, terms found nowhere,
    ...) gives P(the chunks answer the question).
@@ -43,7 +43,9 @@ import numpy as np
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import ExtractedAnswer
 
-from indexer.analysis import (
+from kavosh.embedding.document_embedder import text_to_embed
+from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
+from kavosh.text.analysis import (
     ENGLISH_STOPWORDS,
     PERSIAN_STOPWORDS,
     analyze,
@@ -51,9 +53,8 @@ from indexer.analysis import (
     detect_language,
     normalize,
 )
-from indexer.chunking import split_sentences
-from indexer.document_embedder import text_to_embed
-from qa.answer_types import AnswerType, classify_question, find_candidates
+from kavosh.text.chunking import split_sentences
+from kavosh.text.lexicon import READER_QUESTION_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -274,10 +275,7 @@ SPAN_WEIGHTS: dict[str, dict[str, float]] = {
 
 _TOKEN = re.compile(r"[$€£]?\d+(?:[.,٫٬]\d+)*%?|[\w\u200c]+(?:['’\-][\w\u200c]+)*|[^\w\s\u200c]")
 _PUNCT_BREAK = frozenset(',;:()[]"“”«»—–؛،!?؟')
-_QUESTION_WORDS = (
-    "what which who whom whose when where why how whats چه چی چیست چیه کیست کیه کی کجا کجاست چند چقدر چندمین "
-    "کدام کدوم کدامند چرا چگونه چطور آیا"
-)
+_QUESTION_WORDS = " ".join(READER_QUESTION_WORDS)
 # Words after which a definition or value follows (X is called Y / X, known as Y / ... است).
 _EN_AFTER_CUES = frozenset(
     "is was are were be been called named known as include includes including included became become "
@@ -908,7 +906,8 @@ class OfflineReader:
 
         :param top_k: the most answers returned (before the final no-answer).
         :param no_answer_threshold: answers scoring below this are dropped and only the no-answer is returned.
-        :param embedder: embedding backend spec for :func:`indexer.embedders.get_backend`, or ``None`` for lexical
+        :param embedder: embedding backend spec for :func:`kavosh.embedding.embedders.get_backend`,
+            or ``None`` for lexical
             evidence only (then a Persian question cannot find an English sentence).
         :param max_sentences_embedded: the most sentences embedded per question (the lexically best ones and those
             of the best-ranked chunks), which bounds latency.
@@ -940,7 +939,7 @@ class OfflineReader:
         """Load the embedding backend (shared with the embedders of the same spec); safe to call twice."""
         if self.embedder is None or self._backend is not None:
             return
-        from indexer.embedders import get_backend
+        from kavosh.embedding.embedders import get_backend
 
         backend = get_backend(self.embedder)
         backend.warm_up()

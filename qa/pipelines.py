@@ -8,7 +8,7 @@ from typing import Any
 
 from haystack import Pipeline
 
-from qa.bilingual_hybrid_retriever import BilingualHybridRetriever
+from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever
 
 
 class RetrievalMode(Enum):

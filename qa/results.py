@@ -8,7 +8,7 @@ from typing import Any
 from haystack import Document
 from haystack.dataclasses import ExtractedAnswer
 
-from indexer.chunking import split_sentences
+from kavosh.text.chunking import split_sentences
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Stores: one base (protocol, shared types, errors, chunk-metadata layout, filters) and one folder per backend."""

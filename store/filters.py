@@ -1,8 +1,10 @@
-"""Haystack filter dicts translated for the embedded store: to SQL over the chunk table and to tantivy queries.
+"""Haystack filters: the one check of what stores can filter on, and the embedded store's translations of them.
 
-Both translations cover the same subset, so BM25 and dense retrieval filter alike:
-logical ``AND`` / ``OR`` / ``NOT`` over comparisons ``==``, ``!=``, ``in``, ``not in``, ``>``, ``>=``, ``<``, ``<=``
-on the fields below. Anything else raises ``FilterError`` naming what is supported.
+Every store (embedded and Elasticsearch) supports the same subset, checked here (`check_condition`): logical
+``AND`` / ``OR`` / ``NOT`` over comparisons ``==``, ``!=``, ``in``, ``not in``, ``>``, ``>=``, ``<``, ``<=`` on the
+fields of `FILTER_FIELDS`; ``meta.published`` compares calendar days (`kavosh.text.dates.check_day`). Anything else
+raises ``FilterError`` naming what is supported. The embedded store's SQL and tantivy translations follow, so BM25
+and dense retrieval filter alike.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import tantivy
+
+from kavosh.text.dates import check_day, date_key
 
 # Filterable fields: Haystack name -> SQL column of the ``chunks`` table (also the tantivy field name).
 FILTER_FIELDS = {
@@ -19,7 +23,8 @@ FILTER_FIELDS = {
     "meta.parent_id": "doc_id",
     "meta.path": "path",
 }
-_COMPARISONS = ("==", "!=", "in", "not in", ">", ">=", "<", "<=")
+LOGICAL_OPERATORS = ("AND", "OR", "NOT")
+COMPARISONS = ("==", "!=", "in", "not in", ">", ">=", "<", "<=")
 _SQL_OPS = {"==": "=", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
@@ -28,17 +33,40 @@ class FilterError(ValueError):
 
 
 def _field(condition: dict[str, Any]) -> str:
+    return FILTER_FIELDS[check_field(condition)]
+
+
+def check_field(condition: dict[str, Any]) -> str:
+    """The Haystack field a comparison filters on. :raises FilterError: naming the filterable fields."""
     field = condition.get("field")
     if field not in FILTER_FIELDS:
         raise FilterError(f"cannot filter on {field!r}; filterable fields: {', '.join(FILTER_FIELDS)}")
-    return FILTER_FIELDS[field]
+    return field
 
 
-def _operator(condition: dict[str, Any]) -> str:
+def check_operator(condition: dict[str, Any]) -> str:
+    """A condition's operator. :raises FilterError: naming the supported operators."""
+    if not isinstance(condition, dict):
+        raise FilterError(f"a filter must be a dict, got {condition!r}")
     op = condition.get("operator")
-    if op not in _COMPARISONS and op not in ("AND", "OR", "NOT"):
-        raise FilterError(f"unsupported filter operator {op!r}; supported: AND, OR, NOT, {', '.join(_COMPARISONS)}")
+    if op not in COMPARISONS and op not in LOGICAL_OPERATORS:
+        raise FilterError(f"unsupported filter operator {op!r}; supported: AND, OR, NOT, {', '.join(COMPARISONS)}")
     return op
+
+
+def check_published(op: str, value: Any) -> str | None:
+    """The calendar day a ``meta.published`` comparison compares with (``None`` for ``== None``).
+
+    :raises FilterError: for ``in``/``not in`` or a value that is not a YYYY-MM-DD day.
+    """
+    if op in ("in", "not in"):
+        raise FilterError("use ==, >, >=, <, <= on meta.published")
+    if value is None:
+        return None
+    try:
+        return check_day(str(value))
+    except ValueError as exc:
+        raise FilterError(str(exc)) from None
 
 
 def to_sql(filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
@@ -49,7 +77,7 @@ def to_sql(filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
     """
     if not filters:
         return "1", []
-    op = _operator(filters)
+    op = check_operator(filters)
     if op in ("AND", "OR", "NOT"):
         parts = [to_sql(c) for c in filters.get("conditions", [])]
         if not parts:
@@ -58,6 +86,7 @@ def to_sql(filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
         params = [p for _, ps in parts for p in ps]
         return (f"NOT ({joined})" if op == "NOT" else joined), params
     column, value = _field(filters), filters.get("value")
+    day = check_published(op, value) if column == "published" else None
     if op in ("in", "not in"):
         if not isinstance(value, list):
             raise FilterError(f"operator {op!r} needs a list value, got {value!r}")
@@ -67,16 +96,8 @@ def to_sql(filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
         return (f"{column} IS NULL" if op == "==" else f"{column} IS NOT NULL"), []
     if column == "published":
         # Compare calendar days, as the tantivy side does; articles without a date never match a date range.
-        return f"(published != '' AND substr(published, 1, 10) {_SQL_OPS[op]} ?)", [str(value)[:10]]
+        return f"(published != '' AND substr(published, 1, 10) {_SQL_OPS[op]} ?)", [day]
     return f"{column} {_SQL_OPS[op]} ?", [value]
-
-
-def date_key(value: str | None) -> int:
-    """``"2020-07-22"`` (or a longer ISO datetime) → ``20200722``; missing or malformed → 0."""
-    if not value:
-        return 0
-    digits = value[:10].replace("-", "")
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
 def to_tantivy(filters: dict[str, Any] | None, schema: tantivy.Schema) -> tantivy.Query | None:
@@ -86,7 +107,7 @@ def to_tantivy(filters: dict[str, Any] | None, schema: tantivy.Schema) -> tantiv
     """
     if not filters:
         return None
-    op = _operator(filters)
+    op = check_operator(filters)
     if op in ("AND", "OR", "NOT"):
         subqueries = [q for q in (to_tantivy(c, schema) for c in filters.get("conditions", [])) if q is not None]
         if not subqueries:
@@ -117,9 +138,7 @@ def to_tantivy(filters: dict[str, Any] | None, schema: tantivy.Schema) -> tantiv
 
 
 def _date_query(op: str, value: Any, schema: tantivy.Schema) -> tantivy.Query:
-    if op in ("in", "not in"):
-        raise FilterError("use ==, >, >=, <, <= on meta.published")
-    key = date_key(value)
+    key = date_key(check_published(op, value))
     bounds: dict[str, Any] = {
         "==": {"lower_bound": key, "upper_bound": key},
         "!=": {"lower_bound": key, "upper_bound": key},

@@ -9,7 +9,8 @@ from typing import Any
 from haystack import Document
 from tqdm import tqdm
 
-from store.embedded_document_store import EmbeddedDocumentStore, StoredArticle, StoreError
+from kavosh.store.base import StoredArticle, StoreError
+from kavosh.store.embedded.document_store import EmbeddedDocumentStore
 
 logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_service(tmp_path_factory, seeds_dir):
     """A ``Kavosh`` service over a real store holding the five seed articles (real offline embedder)."""
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
     service = Kavosh(tmp_path_factory.mktemp("seed-store") / "store", create=True, reader="offline", workers=1)
     summary = service.index([seeds_dir])

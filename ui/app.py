@@ -1,21 +1,17 @@
 """Kavosh's Streamlit page: ask or search English and Persian news, answers highlighted in their cited passages.
 
 Run with ``kavosh ui`` (or ``streamlit run ui/app.py``). This file only renders: the service is reached through
-``ui.client`` and every piece of HTML is built (and escaped) by ``ui.render``.
+``kavosh.ui.client`` and every piece of HTML is built (and escaped) by ``kavosh.ui.render``.
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 
-if __package__ in (None, ""):  # `streamlit run ui/app.py` runs this file as a script: make `ui` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from ui import client, render  # noqa: E402
+from kavosh.service.settings import Settings
+from kavosh.ui import client, render
 
 EXAMPLES = "When does the Iran–Russia treaty expire? · معاهده ایران و روسیه کی تمام می‌شود؟ · Putin sanctions"
 LANG_CHOICES = {"": "All languages", "en": "English", "fa": "فارسی (Persian)"}
@@ -26,7 +22,7 @@ st.set_page_config(page_title="Kavosh · news search", page_icon="🔎", layout=
 st.html(render.PAGE_CSS)
 
 try:
-    settings = client.settings_from_env()
+    settings = Settings.from_env()
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

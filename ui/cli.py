@@ -1,8 +1,9 @@
-"""The ``kavosh`` command: a thin shell over ``qa.service`` (no retrieval logic here)."""
+"""The ``kavosh`` command: a thin shell over ``kavosh.service`` (no retrieval logic here)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import os
@@ -10,6 +11,9 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
+
+from kavosh.service.extras import MissingExtraError, extra_installed, require_extra
+from kavosh.service.settings import Settings
 
 logger = logging.getLogger("kavosh")
 
@@ -125,29 +129,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     _add_store_options(p)
 
-    from qa.evaluation.cli import register as register_eval
-
-    register_eval(commands)
+    _register_eval(commands)
     return parser
 
 
-def _es_options(args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
-    url = args.es or os.environ.get("KAVOSH_ES_URL") or None
-    options = {
-        "api_key": args.es_api_key or os.environ.get("KAVOSH_ES_API_KEY"),
-        "user": args.es_user or os.environ.get("KAVOSH_ES_USER"),
-        "password": args.es_password or os.environ.get("KAVOSH_ES_PASSWORD"),
-        "ca_certs": args.es_ca_certs or os.environ.get("KAVOSH_ES_CA_CERTS"),
-        "index": args.es_index or os.environ.get("KAVOSH_ES_INDEX"),
-    }
-    return url, {k: v for k, v in options.items() if v}
+def _register_eval(commands: Any) -> None:
+    """``kavosh eval``: the evaluation package's subcommands when it and its extra are installed, else a stub."""
+    if extra_installed("eval") and importlib.util.find_spec("kavosh.evaluation") is not None:
+        from kavosh.evaluation.cli import register
+
+        register(commands)
+        return
+    p = commands.add_parser(
+        "eval", help="evaluation (needs the eval extra: pip install 'kavosh[eval]')", add_help=False
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(verbose=False)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings (``KAVOSH_*``) with this command's store options over them."""
+    return Settings.from_env().overridden(
+        store=args.store,
+        es_url=args.es,
+        api_key=args.es_api_key,
+        user=args.es_user,
+        password=args.es_password,
+        ca_certs=args.es_ca_certs,
+        index=args.es_index,
+    )
 
 
 def open_service(args: argparse.Namespace, create: bool = False, **kwargs: Any):
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
-    es_url, es_options = _es_options(args)
-    return Kavosh(args.store, es_url=es_url, es_options=es_options, embedder=args.embedder, create=create, **kwargs)
+    return Kavosh.from_settings(_settings(args), embedder=args.embedder, create=create, **kwargs)
 
 
 def _lines(path: str) -> Iterator[str]:
@@ -324,17 +340,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from qa.service import default_store_path
-    from store.elasticsearch_store import open_elasticsearch_store
-    from store.embedded_document_store import EmbeddedDocumentStore
-    from store.migrate import migrate
-
     if args.batch_size <= 0:
         raise UsageError("--batch-size must be positive")
-    source = EmbeddedDocumentStore(args.store or default_store_path(), create=False)
+    require_extra("es")
+    from kavosh.store.elasticsearch.document_store import open_elasticsearch_store
+    from kavosh.store.embedded.document_store import EmbeddedDocumentStore
+    from kavosh.store.migrate import migrate
+
+    settings = _settings(args)
+    source = EmbeddedDocumentStore(settings.store, create=False)
     source.db  # noqa: B018 - a missing store fails here, before the cluster is touched
-    _, es_options = _es_options(args)
-    target = open_elasticsearch_store(args.to_es, **es_options)
+    target = open_elasticsearch_store(args.to_es, **dict(settings.es_options))
     summary = migrate(source, target, batch_size=args.batch_size, progress=not args.json and sys.stderr.isatty())
     if args.json:
         _print_json(summary)
@@ -349,15 +365,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     import subprocess
 
+    require_extra("ui")
     app = Path(__file__).with_name("app.py")
-    env = dict(os.environ)
-    if args.store:
-        env["KAVOSH_STORE"] = args.store
-    es_url, es_options = _es_options(args)
-    if es_url:
-        env["KAVOSH_ES_URL"] = es_url
-    for option, value in es_options.items():  # the page reads the same KAVOSH_ES_* variables
-        env[f"KAVOSH_ES_{option.upper()}"] = value
+    env = {**os.environ, **_settings(args).to_env()}  # the page reads the same KAVOSH_* variables
     cmd = [
         sys.executable,
         "-m",
@@ -375,7 +385,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluation.cli import cmd_eval as run_eval
+    if not extra_installed("eval"):
+        raise MissingExtraError("eval")
+    from kavosh.evaluation.cli import cmd_eval as run_eval
 
     return run_eval(args)
 

@@ -1,4 +1,4 @@
-"""The UI's one link to ``qa.service``: a per-process service, the question-or-keywords rule, queries and uploads.
+"""The UI's one link to ``kavosh.service``: a per-process service, the question-or-keywords rule, queries and uploads.
 
 The page (``ui/app.py``) renders what these functions return and holds no retrieval logic. The service (store,
 pipelines, models) is built once per process by ``st.cache_resource`` and shared by all browser sessions, so only
@@ -24,9 +24,12 @@ from typing import Any
 
 import streamlit as st
 
+from kavosh.service.settings import Settings
+from kavosh.text.lexicon import ENGLISH_QUESTION_WORDS, PERSIAN_QUESTION_WORDS
+from kavosh.text.scripts import fold_typed_letters
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_UPLOAD_MAX_MB = 50  # the loaders' own per-file limit (indexer.loaders.DEFAULT_MAX_BYTES)
 UPLOAD_EXTENSIONS = ("txt", "md", "markdown", "html", "htm", "json", "jsonl", "ndjson", "csv")
 _RESULT_CACHE_SIZE = 64
 
@@ -34,19 +37,9 @@ _RESULT_CACHE_SIZE = 64
 # Question or keywords
 # ---------------------------------------------------------------------------------------------------------------
 
-ENGLISH_QUESTION_WORDS = frozenset(
-    "who whom whose what when where why how which is are was were do does did can could will would should shall "
-    "has have had may might must".split()
-)
-# Persian question words (Persian yeh/kaf; the input is normalised first): what, why, when/who, where, how,
-# whether, how many, which, how, what is, who is, which one.
-PERSIAN_QUESTION_WORDS = frozenset(
-    "چه چرا کی کجا چگونه آیا چند کدام چطور چطوری چی چیست کیست کجاست کدام‌یک چقدر مگر".split()
-)
 QUESTION_MARKS = ("?", "؟")
 MIN_QUESTION_WORDS = 4
 
-_ARABIC_TO_PERSIAN = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا"})
 _WORD = re.compile(r"[\w\u200c]+")
 
 
@@ -80,7 +73,7 @@ def query_kind(text: str, override: QueryKind | str = QueryKind.AUTO) -> QueryKi
     kind = QueryKind.from_str(override) if isinstance(override, str) else override
     if kind is not QueryKind.AUTO:
         return kind
-    text = unicodedata.normalize("NFC", text or "").translate(_ARABIC_TO_PERSIAN).strip()
+    text = fold_typed_letters(unicodedata.normalize("NFC", text or "")).strip()
     if text.endswith(QUESTION_MARKS):
         return QueryKind.ASK
     words = [w.strip("\u200c") for w in _WORD.findall(text.lower())]
@@ -98,58 +91,6 @@ def query_kind(text: str, override: QueryKind | str = QueryKind.AUTO) -> QueryKi
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Where the service reads from; the cache key of the per-process service."""
-
-    store: str
-    es_url: str | None = None
-    es_options: tuple[tuple[str, str], ...] = ()
-    reader: str = "auto"
-    upload_max_mb: int = DEFAULT_UPLOAD_MAX_MB
-    warm_up: bool = True
-
-    @property
-    def upload_max_bytes(self) -> int:
-        return self.upload_max_mb * 2**20
-
-
-def settings_from_env(env: dict[str, str] | None = None) -> Settings:
-    """Settings from ``KAVOSH_STORE``, ``KAVOSH_ES_URL`` (and ``KAVOSH_ES_*``), ``KAVOSH_READER``,
-    ``KAVOSH_UPLOAD_MAX_MB`` and ``KAVOSH_UI_WARMUP`` (``0`` turns off loading models at start-up).
-
-    :raises ValueError: for a bad upload limit.
-    """
-    from qa.service import default_store_path
-
-    env = dict(os.environ if env is None else env)
-    es_options = tuple(
-        sorted(
-            (name, env[var])
-            for name, var in (
-                ("api_key", "KAVOSH_ES_API_KEY"),
-                ("user", "KAVOSH_ES_USER"),
-                ("password", "KAVOSH_ES_PASSWORD"),
-                ("ca_certs", "KAVOSH_ES_CA_CERTS"),
-                ("index", "KAVOSH_ES_INDEX"),
-            )
-            if env.get(var)
-        )
-    )
-    raw_limit = env.get("KAVOSH_UPLOAD_MAX_MB") or str(DEFAULT_UPLOAD_MAX_MB)
-    if not raw_limit.isdigit() or int(raw_limit) <= 0:
-        raise ValueError(f"KAVOSH_UPLOAD_MAX_MB must be a positive whole number of MB, got {raw_limit!r}")
-    store = Path(env["KAVOSH_STORE"]).expanduser() if env.get("KAVOSH_STORE") else default_store_path()
-    return Settings(
-        store=str(store),
-        es_url=env.get("KAVOSH_ES_URL") or None,
-        es_options=es_options,
-        reader=env.get("KAVOSH_READER") or "auto",
-        upload_max_mb=int(raw_limit),
-        warm_up=env.get("KAVOSH_UI_WARMUP", "1") != "0",
-    )
-
-
-@dataclass(frozen=True)
 class StoreStatus:
     """Whether the store can answer: ``ok`` with its stats, else a one-line ``message`` for the page."""
 
@@ -163,7 +104,7 @@ class StoreStatus:
 
 
 class ServiceHandle:
-    """One ``qa.service.Kavosh`` for this process, opened on first use.
+    """One ``kavosh.service.service.Kavosh`` for this process, opened on first use.
 
     Opening is lazy so a missing store gives a message (and an upload can create it) instead of an error page.
     Queries, indexing and the warm-up take turns (one work lock); statistics and articles come straight from the
@@ -186,24 +127,18 @@ class ServiceHandle:
     def service(self, create: bool = False) -> Any:
         """The service; ``create`` makes a missing embedded store.
 
-        :raises store.embedded_document_store.StoreError: the store is missing (and ``create`` is false).
+        :raises kavosh.store.embedded.document_store.StoreError: the store is missing (and ``create`` is false).
         """
         with self._open_lock:
             if self._service is None:
-                from qa.service import Kavosh
+                from kavosh.service.service import Kavosh
 
-                self._service = Kavosh(
-                    self.settings.store,
-                    es_url=self.settings.es_url,
-                    es_options=dict(self.settings.es_options) or None,
-                    reader=self.settings.reader,
-                    create=create,
-                )
+                self._service = Kavosh.from_settings(self.settings, reader=self.settings.reader, create=create)
             return self._service
 
     def status(self) -> StoreStatus:
         """Store statistics, or why there are none (missing store, unreachable Elasticsearch)."""
-        from store.embedded_document_store import StoreError
+        from kavosh.store.base import StoreError
 
         try:
             return StoreStatus(ok=True, stats=self.service().stats())
@@ -313,7 +248,7 @@ class QueryOutcome:
 
 def run_query(handle: ServiceHandle, request: QueryRequest) -> QueryOutcome:
     """Ask or search, per :func:`query_kind` and the request's override; bad input becomes ``error``."""
-    from store.embedded_document_store import StoreError
+    from kavosh.store.base import StoreError
 
     kind = query_kind(request.text, request.kind)
     filters = {
@@ -395,7 +330,7 @@ def index_uploads(
     :returns: the summary (``IndexSummary.to_dict()``, paths shown as the uploaded names), refused files, or an
         error line if indexing could not run.
     """
-    from store.embedded_document_store import StoreError
+    from kavosh.store.base import StoreError
 
     limit = handle.settings.upload_max_bytes
     rejected: list[tuple[str, str]] = []

@@ -190,7 +190,7 @@ def meta_html(item: CitedText, with_title: bool = True) -> str:
 def answer_card_html(answer: Any, rank: int, reader: str) -> str:
     """An answer card: the answer, its score and reader, the cited passage with the answer marked, the article.
 
-    :param answer: a ``qa.results.Answer`` (offsets into the article; ``context`` starts at ``context_start``).
+    :param answer: a ``kavosh.qa.results.Answer`` (offsets into the article; ``context`` starts at ``context_start``).
     """
     offset = answer.start - answer.context_start
     passage = tidy_breaks(highlight_html(answer.context, answer=(offset, offset + len(answer.text))))
@@ -205,7 +205,7 @@ def answer_card_html(answer: Any, rank: int, reader: str) -> str:
 
 
 def hit_card_html(hit: Any, rank: int) -> str:
-    """A ranked passage card (a ``qa.results.SearchHit``): title, passage, then source, date, language, path."""
+    """A ranked passage card (a ``kavosh.qa.results.SearchHit``): title, passage, then source, date, language, path."""
     return (
         f'<div class="kavosh-card kavosh-hit-card" {lang_attrs(hit.lang, hit.text)}>'
         f'<div class="kavosh-head"><span class="kavosh-badge" dir="ltr">#{rank} · score {hit.score:.4f}</span> '

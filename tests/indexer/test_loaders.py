@@ -1,25 +1,22 @@
-"""Tests for indexer.loaders: files and folders in every supported format and encoding -> articles or skips."""
+"""Tests for kavosh.indexer.loaders: files and folders in every supported format and encoding -> articles or skips."""
 
 from __future__ import annotations
 
 import codecs
 import json
 import random
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from indexer import loaders
-from indexer.loaders import (
+from kavosh.indexer import loaders
+from kavosh.indexer.loaders import (
     Article,
     Skipped,
     decode_bytes,
     iter_files,
-    jalali_to_gregorian,
     load_file,
     load_paths,
-    parse_date,
 )
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "seeds"
@@ -209,7 +206,7 @@ def test_loader_error_becomes_one_skip(tmp_path: Path, monkeypatch: pytest.Monke
     def broken(*args: object) -> list[Article]:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(loaders._LOADERS, "txt", broken)
+    monkeypatch.setitem(loaders.files._LOADERS, "txt", broken)
     skip = only_skip(write(tmp_path, "a.txt", "hello"))
     assert skip.reason == "cannot load file (boom)"
 
@@ -457,80 +454,6 @@ def test_load_paths_mixes_articles_and_skips(tmp_path: Path) -> None:
         ("3.jsonl", "line 2: malformed JSON"),
         ("missing.md", "no such file or directory"),
     ]
-
-
-# --- dates ------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("jalali", "gregorian"),
-    [
-        ((1399, 5, 1), date(2020, 7, 22)),
-        ((1399, 1, 1), date(2020, 3, 20)),
-        ((1399, 12, 30), date(2021, 3, 20)),  # 1399 is a leap year
-        ((1400, 1, 1), date(2021, 3, 21)),
-        ((1403, 12, 30), date(2025, 3, 20)),
-        ((1404, 1, 1), date(2025, 3, 21)),
-        ((1357, 11, 22), date(1979, 2, 11)),
-        ((1300, 1, 1), date(1921, 3, 21)),
-        ((1385, 7, 1), date(2006, 9, 23)),
-    ],
-)
-def test_jalali_to_gregorian(jalali: tuple[int, int, int], gregorian: date) -> None:
-    assert jalali_to_gregorian(*jalali) == gregorian
-
-
-def test_jalali_calendar_has_no_gaps_or_overlaps() -> None:
-    previous = jalali_to_gregorian(1300, 1, 1) - timedelta(days=1)
-    for year in range(1300, 1500):
-        for month in range(1, 13):
-            days = 31 if month <= 6 else 30
-            for day in range(1, days + 1):
-                if month == 12 and day == 30:
-                    try:
-                        jalali_to_gregorian(year, 12, 30)
-                    except ValueError:
-                        continue  # not a leap year
-                current = jalali_to_gregorian(year, month, day)
-                assert current - previous == timedelta(days=1), (year, month, day)
-                previous = current
-
-
-@pytest.mark.parametrize("bad", [(1399, 13, 1), (1399, 7, 31), (1400, 12, 30), (1399, 0, 5)])
-def test_invalid_jalali_dates_raise(bad: tuple[int, int, int]) -> None:
-    with pytest.raises(ValueError):
-        jalali_to_gregorian(*bad)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2020-07-22", "2020-07-22"),
-        ("2020/07/22", "2020-07-22"),
-        ("22 Jul 2020", "2020-07-22"),
-        ("July 22, 2020", "2020-07-22"),
-        ("Wednesday, 22 July 2020", "2020-07-22"),
-        ("Wed, 22 Jul 2020 10:00:00 +0000", "2020-07-22T10:00:00+00:00"),
-        ("2020-07-22T10:00:00Z", "2020-07-22T10:00:00+00:00"),
-        ("2020-07-22 14:30:00", "2020-07-22T14:30:00"),
-        (1595412000, "2020-07-22T10:00:00+00:00"),
-        ("1595412000000", "2020-07-22T10:00:00+00:00"),
-        ("20200722", "2020-07-22"),
-        ("1399/05/01", "2020-07-22"),
-        ("۱۳۹۹/۰۵/۰۱", "2020-07-22"),
-        ("۱ مرداد ۱۳۹۹", "2020-07-22"),
-        ("1 ارديبهشت 1399", "2020-04-20"),  # Arabic yeh spelling
-        ("26-FEB-1987 15:01:01.79", "1987-02-26"),  # Reuters-21578
-        ("22/07/2020", "2020-07-22"),
-        ("03/04/2020", ""),  # day-first or month-first: cannot tell
-        ("yesterday", ""),
-        ("2020-02-30", ""),
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_parse_date(value: object, expected: str) -> None:
-    assert parse_date(value) == expected
 
 
 # --- the project's seed articles --------------------------------------------------------------------------------

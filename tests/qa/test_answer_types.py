@@ -1,6 +1,6 @@
 import pytest
 
-from qa.answer_types import AnswerType, classify_question, find_candidates
+from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
 
 
 def _found(text: str, answer_type: AnswerType) -> list[str]:

@@ -6,7 +6,7 @@ from haystack import Document
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
-from qa.bilingual_hybrid_retriever import BilingualHybridRetriever, interleave
+from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever, interleave
 
 
 def unit(*values: float) -> list[float]:

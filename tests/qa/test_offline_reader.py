@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from haystack import Document
 
-from indexer.analysis import detect_language
-from indexer.chunking import chunk_text
-from qa.offline_reader import OfflineReader, char_features, collect_sentences, question_terms
+from kavosh.qa.offline_reader import OfflineReader, char_features, collect_sentences, question_terms
+from kavosh.text.analysis import detect_language
+from kavosh.text.chunking import chunk_text
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "seeds"
 TREATY_ARTICLE = "002_abb5b6534dd8978e"
@@ -183,7 +183,7 @@ class TestSerialisation:
     def test_to_dict(self):
         reader = OfflineReader(top_k=2, no_answer_threshold=0.3, embedder=None, max_sentences_embedded=10)
         assert reader.to_dict() == {
-            "type": "qa.offline_reader.OfflineReader",
+            "type": "kavosh.qa.offline_reader.OfflineReader",
             "init_parameters": {
                 "top_k": 2,
                 "no_answer_threshold": 0.3,

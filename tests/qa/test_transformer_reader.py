@@ -12,7 +12,7 @@ import torch
 from haystack import Document
 from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
 
-from qa.transformer_reader import (
+from kavosh.qa.transformer_reader import (
     CALIBRATION_FACTOR,
     DEFAULT_READER_MODEL,
     build_transformer_reader,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from store.elasticsearch_store import open_elasticsearch_store
-from store.embedded_document_store import EmbeddedDocumentStore, StoreError
-from store.migrate import migrate, stored_chunks
-from tests.store.test_elasticsearch_store import DIM, PERSIAN, SPORTS, TREATY, URL, FakeCluster, write_all
+from kavosh.store.base import StoreError
+from kavosh.store.elasticsearch.document_store import open_elasticsearch_store
+from kavosh.store.embedded.document_store import EmbeddedDocumentStore
+from kavosh.store.migrate import migrate, stored_chunks
+from tests.store.elasticsearch.test_document_store import DIM, PERSIAN, SPORTS, TREATY, URL, FakeCluster, write_all
 
 ARTICLES = (TREATY, SPORTS, PERSIAN)
 CHUNKS = sum(len(chunks) for _, chunks in ARTICLES)

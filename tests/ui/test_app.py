@@ -16,8 +16,6 @@ from tests.conftest import PERSIAN_ARTICLE, TREATY_ARTICLE
 pytest.importorskip("streamlit.testing.v1", reason="streamlit is not installed (pip install kavosh[ui])")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from ui.client import QueryKind, query_kind, safe_filename  # noqa: E402
-
 APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 QUESTION = "When does the Iran–Russia treaty expire?"
 PERSIAN_QUESTION = "معاهده ایران و روسیه کی تمام می‌شود؟"
@@ -175,7 +173,7 @@ def test_missing_store_says_how_to_make_one(tmp_path, app_env):
 
 
 def test_empty_store_says_it_is_empty_and_asks_nothing(tmp_path, app_env):
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
     Kavosh(tmp_path / "empty", create=True).close()
     app_env(tmp_path / "empty")
@@ -249,29 +247,3 @@ def test_upload_over_the_size_limit_is_refused(tmp_path, app_env):
     at.run()
     summary = next(h.value for h in at.sidebar.html if "kavosh-upload-summary" in h.value)
     assert "indexed 0" in summary and "big.txt</bdi>: file too large (1.4 MB &gt; 1 MB)" in summary
-
-
-# ------------------------------------------------------------------------------------------------ client rules
-def test_questions_are_asked_and_keywords_searched():
-    assert query_kind("When does the Iran–Russia treaty expire?") is QueryKind.ASK
-    assert query_kind("معاهده ایران و روسیه کی تمام می‌شود؟") is QueryKind.ASK
-    assert query_kind("who is Zarif") is QueryKind.ASK
-    assert query_kind("چرا روسیه") is QueryKind.ASK
-    assert query_kind("كدام کشور") is QueryKind.ASK  # Arabic kaf typed on an Arabic keyboard
-    assert query_kind("Iran Russia treaty extension") is QueryKind.ASK  # four words
-    assert query_kind("Putin sanctions") is QueryKind.SEARCH
-    assert query_kind("تحریم روسیه") is QueryKind.SEARCH
-    assert query_kind("   ") is QueryKind.SEARCH
-
-
-def test_user_choice_overrides_the_rule():
-    assert query_kind("Putin sanctions", "ask") is QueryKind.ASK
-    assert query_kind("When does it expire?", QueryKind.SEARCH) is QueryKind.SEARCH
-
-
-def test_safe_filename_drops_folders_and_markup():
-    assert safe_filename("../../etc/passwd") == "passwd"
-    assert safe_filename("C:\\Users\\me\\news.txt") == "news.txt"
-    assert "<" not in safe_filename("<b>x</b>.txt") and safe_filename("<b>x</b>.txt").endswith(".txt")
-    assert safe_filename("خبر\u200cها.txt") == "خبر\u200cها.txt"
-    assert safe_filename("...") == "upload"

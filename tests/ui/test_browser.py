@@ -55,7 +55,7 @@ def sync_playwright():
 @pytest.fixture(scope="module")
 def app_url(sync_playwright, tmp_path_factory, seeds_dir):
     """A running ``streamlit run ui/app.py`` over a fresh store of the seed articles."""
-    from qa.service import Kavosh
+    from kavosh.service.service import Kavosh
 
     store = tmp_path_factory.mktemp("browser") / "store"
     service = Kavosh(store, create=True, reader="offline", workers=1)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kavosh.ui.cli import main
 from tests.conftest import TREATY_ARTICLE
-from ui.cli import main
 
 SEARCH_HIT_FIELDS = {"doc_id", "title", "path", "lang", "score", "text", "start", "end"}
 ANSWER_FIELDS = {"text", "score", "doc_id", "title", "path", "lang", "context", "start", "end"}
@@ -118,9 +118,52 @@ def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
 def test_errors_are_one_line_with_exit_codes(cli_store, tmp_path, argv, code, message):
     argv = [a.format(missing=tmp_path / "missing", store=cli_store) for a in argv]
     proc = subprocess.run(
-        [sys.executable, "-m", "ui.cli", *argv], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2]
+        [sys.executable, "-m", "kavosh.ui.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert proc.returncode == code
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("kavosh: error:")
+
+
+# An interpreter on which the optional extras' modules cannot be imported, as after `pip install kavosh` without
+# extras (they are installed here, so a meta-path finder hides them from the subprocess).
+_WITHOUT_EXTRAS = """
+import importlib.abc, sys
+HIDDEN = {"elasticsearch", "elastic_transport", "haystack_integrations", "streamlit", "ranx"}
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in HIDDEN:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, Hide())
+from kavosh.ui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["stats", "--es", "http://localhost:9200"],
+            "Elasticsearch support needs the es extra: pip install 'kavosh[es]'",
+        ),
+        (
+            ["migrate", "--to-es", "http://localhost:9200", "--store", "{store}"],
+            "Elasticsearch support needs the es extra: pip install 'kavosh[es]'",
+        ),
+        (["ui", "--store", "{store}"], "kavosh ui needs the ui extra: pip install 'kavosh[ui]'"),
+        (["eval", "regress", "regressions/"], "kavosh eval needs the eval extra: pip install 'kavosh[eval]'"),
+    ],
+)
+def test_a_missing_extra_is_one_line_naming_it(cli_store, tmp_path, argv, message):
+    argv = [a.format(store=cli_store) for a in argv]
+    proc = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EXTRAS, *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"kavosh: error: {message}"  # one line, no traceback

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from ui import render
+from kavosh.ui import render
 
 SCRIPT = "<script>alert(1)</script>"
 

@@ -1,0 +1,213 @@
+"""Cross-lingual retrieval on NTREX-128 (English news and their professional Persian translations).
+
+Both languages are indexed together in one store: 123 English and 123 Persian articles, each the headline, a blank
+line and the sentences of the document. Queries go from one language to the other, restricted to the target
+language with the ``lang`` filter (without it an English query would first find its own English article):
+
+- document level: the headline and the first sentences of a document; relevant: its translation (an article);
+- sentence level: one sentence; relevant: a passage (chunk) of the translated article that holds the whole
+  translated sentence.
+
+Reported per direction and mode: recall@1, recall@5 and MRR over the first ``DOC_CHUNKS`` / ``SENTENCE_CHUNKS``
+chunks retrieved.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from kavosh.evaluation.corpus import make_article
+from kavosh.evaluation.metrics import latency_summary, mean
+from kavosh.indexer.loaders import Article
+
+logger = logging.getLogger(__name__)
+
+LANGS = ("en", "fa")
+DIRECTIONS = (("en", "fa"), ("fa", "en"))
+DOC_CHUNKS = 50  # chunks fetched per document query (collapsed to articles)
+SENTENCE_CHUNKS = 20  # passages fetched per sentence query
+QUERY_SENTENCES = 2  # body sentences added to the headline in a document query
+RECALL_AT = (1, 5)
+_FILES = {"en": "newstest2019-src.eng.txt", "fa": "newstest2019-ref.fas.txt", "ids": "DOCUMENT_IDS.tsv"}
+
+
+@dataclass(frozen=True)
+class ParallelDocument:
+    """One NTREX document: its id and its lines (headline first) in each language, line-aligned."""
+
+    doc_id: str
+    lines: dict[str, tuple[str, ...]]
+
+    def text(self, lang: str) -> tuple[str, list[tuple[int, int]]]:
+        """The article text (headline, blank line, sentences joined by spaces) and each line's span in it."""
+        lines = self.lines[lang]
+        parts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for i, line in enumerate(lines):
+            if i:
+                sep = "\n\n" if i == 1 else " "
+                parts.append(sep)
+                pos += len(sep)
+            parts.append(line)
+            spans.append((pos, pos + len(line)))
+            pos += len(line)
+        return "".join(parts), spans
+
+    def query(self, lang: str, sentences: int = QUERY_SENTENCES) -> str:
+        """Headline and the first ``sentences`` sentences: the document-level query."""
+        return " ".join(self.lines[lang][: 1 + sentences])
+
+
+@dataclass
+class ParallelCorpus:
+    name: str
+    root: str
+    documents: list[ParallelDocument]
+
+    def articles_for_store(self) -> list[Article]:
+        """One article per document and language; key ``<lang>:<doc id>``."""
+        out = []
+        for doc in self.documents:
+            for lang in LANGS:
+                text, _ = doc.text(lang)
+                out.append(
+                    make_article(
+                        text,
+                        doc.lines[lang][0],
+                        f"{lang}:{doc.doc_id}",
+                        lang,
+                        f"{self.root}#{lang}:{doc.doc_id}",
+                        doc.doc_id.rsplit(".", 1)[0],
+                    )
+                )
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.root,
+            "documents": len(self.documents),
+            "sentence_pairs": sum(len(d.lines["en"]) for d in self.documents),
+        }
+
+
+def load_ntrex(root: str | Path) -> ParallelCorpus:
+    """Read NTREX-128 English-Persian: the source and reference files and ``DOCUMENT_IDS.tsv``, line-aligned.
+
+    :raises ValueError: if the files are missing or not aligned.
+    """
+    root = Path(root)
+    paths = {k: root / name for k, name in _FILES.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise ValueError(f"{root}: missing NTREX files: {', '.join(missing)}")
+    columns = {k: p.read_text(encoding="utf-8").rstrip("\n").split("\n") for k, p in paths.items()}
+    if not len(columns["en"]) == len(columns["fa"]) == len(columns["ids"]):
+        raise ValueError(
+            f"{root}: files are not line-aligned ({', '.join(f'{k} {len(v)}' for k, v in columns.items())})"
+        )
+    documents: list[ParallelDocument] = []
+    order: dict[str, dict[str, list[str]]] = {}
+    for doc_id, en, fa in zip(columns["ids"], columns["en"], columns["fa"], strict=True):
+        lines = order.setdefault(doc_id.strip(), {"en": [], "fa": []})
+        lines["en"].append(" ".join(en.split()))
+        lines["fa"].append(" ".join(fa.split()))
+    for doc_id, lines in order.items():
+        documents.append(ParallelDocument(doc_id, {lang: tuple(lines[lang]) for lang in LANGS}))
+    return ParallelCorpus("ntrex128_en_fa", str(root), documents)
+
+
+def sentence_queries(corpus: ParallelCorpus, limit: int | None = None, seed: int = 13) -> list[tuple[int, int]]:
+    """(document index, line index) pairs to ask at sentence level: all, or a fixed-seed sample of ``limit``."""
+    pairs = [(d, i) for d, doc in enumerate(corpus.documents) for i in range(len(doc.lines["en"]))]
+    if limit is not None and limit < len(pairs):
+        keep = set(random.Random(seed).sample(range(len(pairs)), limit))
+        pairs = [p for n, p in enumerate(pairs) if n in keep]
+    return pairs
+
+
+def _summary(ranks: list[int | None], seconds: list[float]) -> dict[str, Any]:
+    return {
+        **{f"recall@{k}": mean(float(r is not None and r <= k) for r in ranks) for k in RECALL_AT},
+        "mrr": mean(1.0 / r if r else 0.0 for r in ranks),
+        "queries": len(ranks),
+        "latency": latency_summary(seconds),
+    }
+
+
+def evaluate_crosslingual(
+    service: Any,
+    corpus: ParallelCorpus,
+    doc_ids: dict[str, str],
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    sentences: list[tuple[int, int]] | None = None,
+    query_sentences: int = QUERY_SENTENCES,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Document- and sentence-level retrieval of translations, both directions, every mode.
+
+    :param doc_ids: article key (``<lang>:<doc id>``) -> store doc_id, from
+        :func:`kavosh.evaluation.corpus.build_store`.
+    :param sentences: (document index, line index) pairs for the sentence level (see :func:`sentence_queries`);
+        ``None`` or empty skips it.
+    :returns: ``{"document": {"en->fa": {mode: ...}, ...}, "sentence": {...}}``.
+    """
+    spans = {(lang, d): corpus.documents[d].text(lang)[1] for d in range(len(corpus.documents)) for lang in LANGS}
+    result: dict[str, Any] = {"document": {}, "sentence": {}}
+    jobs = [(src, tgt, mode) for src, tgt in DIRECTIONS for mode in modes]
+    total = len(jobs) * (len(corpus.documents) + len(sentences or []))
+    bar = tqdm(total=total, desc=corpus.name, unit="q", disable=not progress, dynamic_ncols=True)
+    for src, tgt, mode in jobs:
+        direction = f"{src}->{tgt}"
+        ranks: list[int | None] = []
+        seconds: list[float] = []
+        for doc in corpus.documents:
+            found = service.search(doc.query(src, query_sentences), mode=mode, k=DOC_CHUNKS, lang=tgt)
+            ranked = list(dict.fromkeys(h.doc_id for h in found.hits))
+            target = doc_ids[f"{tgt}:{doc.doc_id}"]
+            ranks.append(ranked.index(target) + 1 if target in ranked else None)
+            seconds.append(found.seconds)
+            bar.update(1)
+        result["document"].setdefault(direction, {})[mode] = _summary(ranks, seconds)
+        if not sentences:
+            continue
+        ranks, seconds = [], []
+        for d, i in sentences:
+            doc = corpus.documents[d]
+            start, end = spans[(tgt, d)][i]
+            target = doc_ids[f"{tgt}:{doc.doc_id}"]
+            found = service.search(doc.lines[src][i], mode=mode, k=SENTENCE_CHUNKS, lang=tgt)
+            rank = next(
+                (
+                    n
+                    for n, h in enumerate(found.hits, start=1)
+                    if h.doc_id == target and h.start <= start and h.end >= end
+                ),
+                None,
+            )
+            ranks.append(rank)
+            seconds.append(found.seconds)
+            bar.update(1)
+        result["sentence"].setdefault(direction, {})[mode] = _summary(ranks, seconds)
+    bar.close()
+    if not sentences:
+        del result["sentence"]
+    return result
+
+
+__all__ = [
+    "DIRECTIONS",
+    "ParallelCorpus",
+    "ParallelDocument",
+    "evaluate_crosslingual",
+    "load_ntrex",
+    "sentence_queries",
+]

