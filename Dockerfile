@@ -15,10 +15,15 @@ WORKDIR /app
 # CPU wheels first (the default index would pull several GB of CUDA libraries); this layer outlives code changes.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch
 
-COPY pyproject.toml README.md ./
+# The same wheel that scripts/check_wheel.sh checks: each layer folder installs as kavosh.<folder>.
+COPY pyproject.toml setup.py README.md ./
+COPY text ./text
+COPY embedding ./embedding
+COPY store ./store
 COPY indexer ./indexer
 COPY qa ./qa
-COPY store ./store
+COPY service ./service
+COPY evaluation ./evaluation
 COPY ui ./ui
 RUN pip install ".[ui,es]"
 

@@ -16,7 +16,8 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
         || $PIP install -q torch --index-url https://download.pytorch.org/whl/cpu
 fi
 
-if [ ! -f .venv/.kavosh-installed ] || [ pyproject.toml -nt .venv/.kavosh-installed ]; then
+if [ ! -f .venv/.kavosh-installed ] || [ pyproject.toml -nt .venv/.kavosh-installed ] \
+        || [ setup.py -nt .venv/.kavosh-installed ]; then
     $PIP install -q -e ".[dev]"
     touch .venv/.kavosh-installed
 fi
