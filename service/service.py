@@ -23,6 +23,7 @@ from kavosh.service.extras import require_extra
 from kavosh.service.settings import Settings, default_store_path
 from kavosh.store.base import StoredArticle, StoreError
 from kavosh.store.embedded.document_store import EmbeddedDocumentStore
+from kavosh.text.dates import check_day
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,7 @@ def build_filters(
         conditions.append({"field": "meta.source", "operator": "==", "value": source})
     for value, op in ((date_from, ">="), (date_to, "<=")):
         if value:
-            if len(value) < 10 or value[4] != "-" or value[7] != "-" or not value[:4].isdigit():
-                raise ValueError(f"dates are YYYY-MM-DD, got {value!r}")
-            conditions.append({"field": "meta.published", "operator": op, "value": value[:10]})
+            conditions.append({"field": "meta.published", "operator": op, "value": check_day(value)})
     if not conditions:
         return None
     return {"operator": "AND", "conditions": conditions}

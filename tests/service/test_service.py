@@ -88,6 +88,10 @@ def test_build_filters():
             {"field": "meta.published", "operator": ">=", "value": "2020-01-01"},
         ],
     }
+    assert build_filters(date_to="2020-12-31T23:00:00")["conditions"][0]["value"] == "2020-12-31"
+    for bad in ("2020/01/01", "2020-02-30", "20-01-2020"):  # the one day check of kavosh.text.dates
+        with pytest.raises(ValueError, match=f"^dates are YYYY-MM-DD, got '{bad}'$"):
+            build_filters(date_from=bad)
 
 
 def test_reindexing_is_incremental_and_changed_files_replace_old_chunks(tmp_path, seeds_dir):
