@@ -104,7 +104,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--retrieval-only", action="store_true", help="measure retrieval only; do not ask")
     p.add_argument("--seed", type=int, default=13, help="sampling seed (default 13)")
-    p.add_argument("--reader", default="offline", choices=["offline", "transformer"], help="reader (default offline)")
+    p.add_argument(
+        "--reader",
+        default="kavosh,offline",
+        type=_readers,
+        help="readers, comma-separated, each asked every question on the same retrieval "
+        "(kavosh, offline, transformer; default kavosh,offline)",
+    )
     p.add_argument("--reader-model", default=None, help="extractive QA model for --reader transformer")
     p.add_argument("--ask-mode", default="hybrid", choices=list(MODES), help="retrieval mode of ask (default hybrid)")
     p.add_argument("-k", type=_positive, default=3, help="answers asked for; the top one is scored (default 3)")
@@ -268,8 +274,17 @@ def _save_result(path: Path, result: dict[str, Any]) -> None:
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def _check_reader(reader: str, reader_model: str | None) -> None:
-    if reader != "transformer":
+def _readers(value: str) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    valid = ("kavosh", "offline", "transformer")
+    bad = [n for n in names if n not in valid]
+    if not names or bad or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"readers must be distinct names among {', '.join(valid)}, got {value!r}")
+    return names
+
+
+def _check_reader(readers: list[str], reader_model: str | None) -> None:
+    if "transformer" not in readers:
         return
     from kavosh.qa.transformer_reader import DEFAULT_READER_MODEL, is_model_available
 
@@ -299,8 +314,10 @@ def run_qa(args: argparse.Namespace) -> dict[str, Any]:
         dataset = dataset.head(args.max_paragraphs)
     split = default_split(args.path) if args.split == "auto" else args.split
     questions = select_questions(dataset, split, args.limit, args.seed)
-    with eval_service(args, reader=args.reader, reader_model=args.reader_model) as service:
+    model_of = {"transformer": args.reader_model}  # --reader-model names the transformer reader's model
+    with eval_service(args, reader=args.reader[0], reader_model=model_of.get(args.reader[0])) as service:
         stats, spec, backend = _build(service, args, dataset.articles_for_store(), dataset.name)
+        readers = [service] + [service.with_reader(r, model_of.get(r)) for r in args.reader[1:]]
         metrics = evaluate_qa(
             service,
             dataset,
@@ -312,8 +329,9 @@ def run_qa(args: argparse.Namespace) -> dict[str, Any]:
             answers=not args.retrieval_only,
             baseline=not args.no_baseline,
             progress=_progress(args),
+            readers=readers,
         )
-        reader = None if args.retrieval_only else service.reader_name
+        reader = None if args.retrieval_only else [r.reader_name for r in readers]
     info = {
         **dataset.stats(),
         "split": split,

@@ -304,6 +304,7 @@ def evaluate_qa(
     baseline: bool = True,
     progress: bool = False,
     on_question: Callable[[int], None] | None = None,
+    readers: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Ask every question through the service and score retrieval, answers and the baseline.
 
@@ -314,6 +315,8 @@ def evaluate_qa(
     :param answers_k: answers asked for (only the top one is scored).
     :param answers: ask every question (``False``: retrieval only).
     :param baseline: also run the word-overlap baseline on the passages the reader read.
+    :param readers: services over the same store whose readers answer every question (default: ``service``'s),
+        so that readers are compared on the same retrieval in one run.
     :returns: ``{"retrieval": {mode: ...}, "answers": {reader: ..., baseline: ...}}``.
     """
     pid_of = {doc_ids[f"{dataset.name}:{pid}"]: pid for pid in dataset.paragraphs}
@@ -321,7 +324,9 @@ def evaluate_qa(
     persian = dataset.lang == "fa"
     ranks: dict[str, list[int | None]] = {m: [] for m in modes}
     search_seconds: dict[str, list[float]] = {m: [] for m in modes}
-    reader_log, baseline_log = _AnswerLog(), _AnswerLog()
+    readers = list(readers) if readers else [service]
+    reader_logs = [_AnswerLog() for _ in readers]
+    baseline_log = _AnswerLog()
     bar = tqdm(questions, desc=dataset.name, unit="q", disable=not progress, dynamic_ncols=True)
     for n, q in enumerate(bar):
         for mode in modes:
@@ -329,8 +334,8 @@ def evaluate_qa(
             ranked = list(dict.fromkeys(pid_of.get(h.doc_id, h.doc_id) for h in result.hits))
             ranks[mode].append(rank_of(ranked, q.pid))
             search_seconds[mode].append(result.seconds)
-        if answers:
-            asked = service.ask(q.text, k=answers_k, mode=ask_mode)
+        for reader, reader_log in zip(readers if answers else [], reader_logs, strict=False):
+            asked = reader.ask(q.text, k=answers_k, mode=ask_mode)
             top = asked.answers[0] if asked.answers else None
             reader_log.add(
                 q,
@@ -359,7 +364,7 @@ def evaluate_qa(
     }
     if not answers:
         return {"retrieval": retrieval}
-    answerers = {service.reader_name: reader_log.summary(questions)}
+    answerers = {reader.reader_name: log.summary(questions) for reader, log in zip(readers, reader_logs, strict=True)}
     if baseline:
         answerers[BASELINE_NAME] = baseline_log.summary(questions)
     return {"retrieval": retrieval, "answers": answerers}

@@ -1,4 +1,4 @@
-"""Optional extras (``es``, ``ui``, ``eval``): whether one is installed, and the one-line message when it is not."""
+"""Optional extras (``es``, ``ui``, ``eval``, ``train``): whether one is installed, and the one-line message if not."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "ui": ("kavosh ui", ("streamlit",)),
     "eval": ("kavosh eval", ("ranx",)),
+    "train": ("kavosh train-reader", ("torch", "transformers", "onnx")),
 }
 
 

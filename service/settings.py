@@ -10,7 +10,7 @@ The CLI (whose options override them), the web UI and the service all start from
 ``KAVOSH_ES_PASSWORD``,
 ``KAVOSH_ES_CA_CERTS``,
 ``KAVOSH_ES_INDEX``
-``KAVOSH_READER``             ``auto`` (default), ``offline`` or ``transformer`` (the web UI's reader)
+``KAVOSH_READER``             ``auto`` (Kavosh's reader), ``kavosh``, ``offline`` or ``transformer`` (the web UI's)
 ``KAVOSH_UPLOAD_MAX_MB``      the web UI's upload limit per file (default 50)
 ``KAVOSH_UI_WARMUP``          ``0`` turns off loading models when the web UI starts
 ``KAVOSH_EVAL_CACHE``         where ``kavosh eval`` keeps embeddings (default ``$XDG_CACHE_HOME/kavosh-eval``)
@@ -27,7 +27,7 @@ from pathlib import Path
 __all__ = ["DEFAULT_UPLOAD_MAX_MB", "ES_OPTION_VARIABLES", "Settings", "default_store_path"]
 
 DEFAULT_UPLOAD_MAX_MB = 50  # the loaders' own per-file limit (kavosh.indexer.loaders.DEFAULT_MAX_BYTES)
-READERS = ("auto", "offline", "transformer")
+READERS = ("auto", "kavosh", "offline", "transformer")
 
 #: Elasticsearch connection options and the variable each is read from.
 ES_OPTION_VARIABLES: dict[str, str] = {
@@ -65,7 +65,7 @@ class Settings:
     :param es_url: an Elasticsearch URL instead of the embedded store.
     :param es_options: Elasticsearch options (``api_key``, ``user``, ``password``, ``ca_certs``, ``index``) as
         sorted ``(name, value)`` pairs.
-    :param reader: ``auto``, ``offline`` or ``transformer``.
+    :param reader: ``auto``, ``kavosh``, ``offline`` or ``transformer``.
     :param upload_max_mb: the web UI's upload limit per file.
     :param warm_up: load the models when the web UI starts.
     :param eval_cache: where ``kavosh eval`` caches embeddings.

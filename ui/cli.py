@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kavosh.service.extras import MissingExtraError, extra_installed, require_extra
-from kavosh.service.settings import Settings
+from kavosh.service.settings import READERS, Settings
 
 logger = logging.getLogger("kavosh")
 
@@ -96,11 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reader",
         default="auto",
-        choices=["auto", "offline", "transformer"],
-        help="auto: the transformer reader if its model is available locally, else offline",
+        choices=list(READERS),
+        help="auto/kavosh: Kavosh's trained reader; offline: the sentence picker; transformer: a Hugging Face QA model",
     )
     p.add_argument(
-        "--reader-model", default=None, help="extractive QA model id or path (default deepset/xlm-roberta-base-squad2)"
+        "--reader-model",
+        default=None,
+        help="with --reader transformer: a Hugging Face QA model id or path (default deepset/xlm-roberta-base-squad2);"
+        " with kavosh: a folder holding another kavosh-reader.onnx",
     )
     p.add_argument("--json", action="store_true", help="JSON output")
     _add_filter_options(p)
@@ -130,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(p)
 
     _register_eval(commands)
+    p = commands.add_parser(
+        "train-reader",
+        help="train Kavosh's reader: prepare | train | export | calibrate (needs the train extra; see docs/reader.md)",
+        add_help=False,
+    )
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(verbose=False)
     return parser
 
 
@@ -392,6 +402,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    require_extra("train")
+    from kavosh.evaluation.reader_training import main as train_reader
+
+    return train_reader(args.rest)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index,
     "search": cmd_search,
@@ -402,6 +419,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": cmd_migrate,
     "ui": cmd_ui,
     "eval": cmd_eval,
+    "train-reader": cmd_train_reader,
 }
 
 
