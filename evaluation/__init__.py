@@ -5,3 +5,5 @@ Modules: :mod:`~kavosh.evaluation.metrics` (answer EM/F1 with Persian normalisat
 (SQuAD-format sets), :mod:`~kavosh.evaluation.qrels` (Hamshahri with ``ranx``), :mod:`~kavosh.evaluation.crosslingual`
 (NTREX), :mod:`~kavosh.evaluation.regression` (regression files) and :mod:`~kavosh.evaluation.cli` (``kavosh eval``).
 """
+
+from kavosh.text import telemetry as _telemetry  # noqa: F401  (Haystack telemetry off before Haystack loads)

@@ -39,6 +39,7 @@ PQUAD_FILES = ("pquad/Validation.json", "pquad/Test.json")
 SQUAD_FILE = "squad2_dev_cs224n_half/dev-v2.0.cs224n-half.json"
 TUNE_EVERY = 10  # every 10th PQuAD article is held out for tuning
 SEED = 13
+TYPE_BONUSES = (0.0, 0.5, 1.0, 2.0, 3.0, 4.0)  # answer-type prior weights tried on the tuning split
 NO_SPAN_SCORE = -30.0  # the score of "no span at all" (span scores are logit sums over no-answer, within about +-20)
 
 
@@ -633,70 +634,89 @@ def fit_platt(scores: np.ndarray, correct: np.ndarray, iterations: int = 100) ->
     return float(a), float(w[1] - a * mu)
 
 
-def calibrate(model_dir: Path, bundle: Path, distractors: int = 2, limit: int | None = None) -> dict[str, Any]:
+def calibrate(model_dir: Path, bundles: list[Path], distractors: int = 2, limit: int | None = None) -> dict[str, Any]:
     """
-    Fit the no-answer threshold and the score calibration on the tuning split, and write the model card's numbers.
+    Fit the answer-type prior, the no-answer threshold and the score calibration on the tuning split(s), and write
+    them into the model card.
 
     Each tuning question is read over its own paragraph and `distractors` neighbouring paragraphs of the split (as
-    the reader reads several retrieved passages). The threshold maximises mean F1 (an unanswerable question counts 1
-    when the reader abstains); the calibration maps a span's score to the probability that it is right (F1 >= 0.5).
+    the reader reads several retrieved passages). The type prior's weight (`TYPE_BONUSES`) and the threshold are the
+    ones that maximise mean F1 (an unanswerable question counts 1 when the reader abstains); the calibration maps a
+    span's score to the probability that it is right (F1 >= 0.5).
 
     :returns: The fitted values and the tuning-split scores at that threshold.
     """
     from kavosh.evaluation.metrics import f1_score
     from kavosh.qa.reader_model import CARD_FILE, MAX_LENGTH, STRIDE, ReaderModel
 
-    items = [
-        QAItem(**{**d, "answers": tuple(tuple(a) for a in d["answers"])})
-        for d in json.loads((bundle / "tune.json").read_text(encoding="utf-8"))
-    ]
+    by_id: dict[str, QAItem] = {}
+    for bundle in bundles:
+        for d in json.loads((bundle / "tune.json").read_text(encoding="utf-8")):
+            by_id.setdefault(d["qid"], QAItem(**{**d, "answers": tuple(tuple(a) for a in d["answers"])}))
+    items = list(by_id.values())
     if limit is not None:
         items = items[:: max(1, len(items) // limit)][:limit]
     contexts = list(dict.fromkeys(item.context for item in items))
     position = {c: i for i, c in enumerate(contexts)}
+    from kavosh.qa.kavosh_reader import apply_type_prior
+
     model = ReaderModel(model_dir)
     model.warm_up()
-    rows = []
+    read = []
     began = time.time()
     for n, item in enumerate(items, 1):
         i = position[item.context]
         passages = [item.context] + [contexts[(i + k) % len(contexts)] for k in range(1, distractors + 1)]
         passages = list(dict.fromkeys(passages))
-        spans = model.read(item.question, passages)
-        best = spans[0] if spans else None
-        text = passages[best.passage][best.start : best.end] if best else ""
-        golds = [t for _, t in item.answers]
-        f1 = f1_score(text, golds, persian=item.lang == "fa") if golds and best else 0.0
-        rows.append((best.score if best else NO_SPAN_SCORE, bool(golds), f1, item.lang))
+        read.append((item, passages, model.read(item.question, passages)))
         if n % 200 == 0:
             logger.info("calibration: %d/%d questions (%.1f/s)", n, len(items), n / (time.time() - began))
-    scores = np.array([r[0] for r in rows])
-    answerable = np.array([r[1] for r in rows])
-    f1 = np.array([r[2] for r in rows])
-    best_t, best_f1 = 0.0, -1.0
-    for t in np.unique(np.concatenate([scores, [scores.max() + 1]])):
-        answered = scores >= t
-        value = np.where(answerable, np.where(answered, f1, 0.0), np.where(answered, 0.0, 1.0)).mean()
-        if value > best_f1:
-            best_t, best_f1 = float(t), float(value)
+
+    def outcomes(bonus: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        scores, answerable, f1, langs = [], [], [], []
+        for item, passages, spans in read:
+            spans = apply_type_prior(item.question, passages, spans, bonus)
+            best = spans[0] if spans else None
+            text = passages[best.passage][best.start : best.end] if best else ""
+            golds = [t for _, t in item.answers]
+            scores.append(best.score if best else NO_SPAN_SCORE)
+            answerable.append(bool(golds))
+            f1.append(f1_score(text, golds, persian=item.lang.startswith("fa")) if golds and best else 0.0)
+            langs.append(item.lang)
+        return np.array(scores), np.array(answerable), np.array(f1), np.array(langs)
+
+    def best_threshold(scores: np.ndarray, answerable: np.ndarray, f1: np.ndarray) -> tuple[float, float]:
+        best_t, best_f1 = 0.0, -1.0
+        for t in np.unique(np.concatenate([scores, [scores.max() + 1]])):
+            answered = scores >= t
+            value = np.where(answerable, np.where(answered, f1, 0.0), np.where(answered, 0.0, 1.0)).mean()
+            if value > best_f1:
+                best_t, best_f1 = float(t), float(value)
+        return best_t, best_f1
+
+    fits = {bonus: best_threshold(*outcomes(bonus)[:3]) for bonus in TYPE_BONUSES}
+    bonus = max(fits, key=lambda b: (fits[b][1], -b))
+    best_t, best_f1 = fits[bonus]
+    scores, answerable, f1, langs = outcomes(bonus)
     platt = fit_platt(scores, answerable & (f1 >= 0.5))
     answered = scores >= best_t
     result = {
+        "type_bonus": bonus,
         "threshold_score": round(best_t, 4),
         "platt": [round(platt[0], 5), round(platt[1], 5)],
         "threshold": round(1.0 / (1.0 + math.exp(-(platt[0] * best_t + platt[1]))), 4),
         "tune": {
-            "questions": len(rows),
+            "questions": len(read),
             "distractors": distractors,
+            "f1_all_by_type_bonus": {str(b): round(v[1], 4) for b, v in fits.items()},
             "f1_all": round(best_f1, 4),
             "f1_answerable": round(float(np.where(answered, f1, 0.0)[answerable].mean()), 4),
             "f1_answerable_if_forced": round(float(f1[answerable].mean()), 4),
             "no_answer_recall": round(float((~answered)[~answerable].mean()), 4) if (~answerable).any() else None,
-            "by_lang": {
-                lang: round(
-                    float(np.where(answered, f1, 0.0)[answerable & (np.array([r[3] for r in rows]) == lang)].mean()), 4
-                )
-                for lang in ("fa", "en")
+            "f1_answerable_by_lang": {
+                lang: round(float(np.where(answered, f1, 0.0)[answerable & (langs == lang)].mean()), 4)
+                for lang in sorted(set(langs.tolist()))
+                if (answerable & (langs == lang)).any()
             },
         },
         "max_length": MAX_LENGTH,
@@ -741,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--no-quantize", action="store_true")
     c = sub.add_parser("calibrate", help="fit the no-answer threshold and score calibration on the tuning split")
     c.add_argument("--model", type=Path, required=True)
-    c.add_argument("--bundle", type=Path, required=True)
+    c.add_argument("--bundle", type=Path, action="append", required=True, help="a bundle whose tune split to use")
     c.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
@@ -759,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
             args.save_every,
             args.resume,
             args.max_steps,
+            args.init,
         )
         print(json.dumps(summary, indent=2))
     elif args.step == "export":

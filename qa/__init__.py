@@ -1,6 +1,4 @@
 """Retrieval and reading: the retriever table, pipelines, hybrid fusion, readers, answer types and citations."""
 
-import os
+from kavosh.text import telemetry as _telemetry  # noqa: F401  (Haystack telemetry off before Haystack loads)
 
-# Haystack's anonymous usage telemetry stays off unless the user turns it on: a search tool should not phone home.
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")

@@ -1,3 +1,4 @@
 """The one service API (``Kavosh``), the settings read from the environment, and the optional extras."""
 
-import kavosh.qa  # noqa: F401  - turns Haystack's telemetry off before anything here imports haystack
+from kavosh.text import telemetry as _telemetry  # noqa: F401  (Haystack telemetry off before Haystack loads)
+

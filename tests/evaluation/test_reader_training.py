@@ -72,3 +72,21 @@ def test_platt_scaling_recovers_a_known_calibration():
     correct = rng.random(4000) < 1 / (1 + np.exp(-(0.8 * scores - 1.0)))
     a, b = rt.fit_platt(scores, correct)
     assert a == pytest.approx(0.8, abs=0.1) and b == pytest.approx(-1.0, abs=0.15)
+
+
+def test_a_second_stage_starts_from_the_first_stages_weights(bundle, tmp_path):
+    import torch
+
+    first = tmp_path / "first"
+    rt.train(bundle, first, epochs=1, batch_size=4, train_layers=1, save_every=0, max_steps=2)
+    second = tmp_path / "second"
+    args = ["train", "--bundle", str(bundle), "--out", str(second), "--init", str(first)]
+    assert rt.main([*args, "--max-steps", "1", "--lr", "0", "--train-layers", "1", "--batch-size", "2"]) == 0
+
+    def head(run):
+        state = {}
+        for path in sorted(run.glob("reader-*.pt")):
+            state.update(torch.load(path))
+        return state["qa.weight"]
+
+    assert torch.equal(head(second), head(first))  # through the command line, --init really loads the weights

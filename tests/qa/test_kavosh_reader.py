@@ -92,3 +92,19 @@ def test_missing_model_is_one_line(tmp_path):
     with pytest.raises(ReaderModelError, match="no reader model") as info:
         KavoshReader(model_dir=str(tmp_path)).warm_up()
     assert "\n" not in str(info.value)
+
+
+def test_type_prior_lifts_the_span_of_the_asked_type():
+    from kavosh.qa.kavosh_reader import apply_type_prior
+    from kavosh.qa.reader_model import Span
+
+    passage = "The treaty is extended every five years automatically. He said the treaty will end next March."
+    spans = [
+        Span(0, passage.index("every"), passage.index(" automatically"), 1.0),
+        Span(0, passage.index("next March"), len(passage) - 1, 0.5),
+    ]
+    question = "When does the Iran–Russia treaty expire?"
+    assert apply_type_prior(question, [passage], spans, 0.0) == spans
+    lifted = apply_type_prior(question, [passage], spans, 1.0)
+    assert passage[lifted[0].start : lifted[0].end] == "next March" and lifted[0].score == 1.5
+    assert apply_type_prior("What did Putin say?", [passage], spans, 1.0) == spans  # no clear type: unchanged
