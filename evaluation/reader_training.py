@@ -634,43 +634,62 @@ def fit_platt(scores: np.ndarray, correct: np.ndarray, iterations: int = 100) ->
     return float(a), float(w[1] - a * mu)
 
 
-def calibrate(model_dir: Path, bundles: list[Path], distractors: int = 2, limit: int | None = None) -> dict[str, Any]:
+def calibrate(
+    model_dir: Path, bundles: list[Path], depth: int = 10, limit: int | None = None
+) -> dict[str, Any]:
     """
-    Fit the answer-type prior, the no-answer threshold and the score calibration on the tuning split(s), and write
-    them into the model card.
+    Fit the answer-type prior, the no-answer threshold and the score calibration on the tuning split(s), as deployed,
+    and write them into the model card.
 
-    Each tuning question is read over its own paragraph and `distractors` neighbouring paragraphs of the split (as
-    the reader reads several retrieved passages). The type prior's weight (`TYPE_BONUSES`) and the threshold are the
-    ones that maximise mean F1 (an unanswerable question counts 1 when the reader abstains); the calibration maps a
+    The tuning paragraphs are indexed in a fresh store (one article each, the default embedder) and each tuning
+    question is read over the `depth` chunks that hybrid retrieval returns for it, as ``kavosh ask`` reads them. The
+    type prior's weight (`TYPE_BONUSES`) and the threshold are the ones that maximise the mean of answerable F1 and
+    no-answer F1 (both targets count, whatever the split's share of unanswerable questions); the calibration maps a
     span's score to the probability that it is right (F1 >= 0.5).
 
     :returns: The fitted values and the tuning-split scores at that threshold.
     """
+    import shutil
+    import tempfile
+
+    from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
+    from kavosh.embedding.embedders import DEFAULT_EMBEDDER
+    from kavosh.evaluation.corpus import make_article
     from kavosh.evaluation.metrics import f1_score
+    from kavosh.indexer.indexing import article_id, index_articles
+    from kavosh.qa.kavosh_reader import apply_type_prior
     from kavosh.qa.reader_model import CARD_FILE, MAX_LENGTH, STRIDE, ReaderModel
+    from kavosh.service.service import Kavosh
 
     by_id: dict[str, QAItem] = {}
     for bundle in bundles:
         for d in json.loads((bundle / "tune.json").read_text(encoding="utf-8")):
             by_id.setdefault(d["qid"], QAItem(**{**d, "answers": tuple(tuple(a) for a in d["answers"])}))
     items = list(by_id.values())
-    if limit is not None:
-        items = items[:: max(1, len(items) // limit)][:limit]
+    if limit is not None and limit < len(items):
+        items = random.Random(SEED).sample(items, limit)  # both languages, in their proportions
     contexts = list(dict.fromkeys(item.context for item in items))
-    position = {c: i for i, c in enumerate(contexts)}
-    from kavosh.qa.kavosh_reader import apply_type_prior
-
+    lang_of = {item.context: item.lang[:2] for item in items}
+    articles = [make_article(c, "", f"tune:{i}", lang_of[c], f"tune#{i}") for i, c in enumerate(contexts)]
+    folder = Path(tempfile.mkdtemp(prefix="kavosh-calibrate-"))
     model = ReaderModel(model_dir)
     model.warm_up()
     read = []
-    began = time.time()
-    for n, item in enumerate(items, 1):
-        i = position[item.context]
-        passages = [item.context] + [contexts[(i + k) % len(contexts)] for k in range(1, distractors + 1)]
-        passages = list(dict.fromkeys(passages))
-        read.append((item, passages, model.read(item.question, passages)))
-        if n % 200 == 0:
-            logger.info("calibration: %d/%d questions (%.1f/s)", n, len(items), n / (time.time() - began))
+    try:
+        service = Kavosh(folder / "store", create=True, reader="offline", workers=1)
+        embedder = KavoshDocumentEmbedder(embedder=DEFAULT_EMBEDDER, progress_bar=False)
+        embedder.warm_up()
+        logger.info("calibration: indexing %d tuning paragraphs", len(articles))
+        index_articles(service.store, [(a, article_id(a.title, a.text)) for a in articles], embedder)
+        began = time.time()
+        for n, item in enumerate(items, 1):
+            passages = [hit.text for hit in service.search(item.question, k=depth).hits]
+            read.append((item, passages, model.read(item.question, passages)))
+            if n % 200 == 0:
+                logger.info("calibration: %d/%d questions (%.1f/s)", n, len(items), n / (time.time() - began))
+        service.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
     def outcomes(bonus: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         scores, answerable, f1, langs = [], [], [], []
@@ -686,13 +705,21 @@ def calibrate(model_dir: Path, bundles: list[Path], distractors: int = 2, limit:
         return np.array(scores), np.array(answerable), np.array(f1), np.array(langs)
 
     def best_threshold(scores: np.ndarray, answerable: np.ndarray, f1: np.ndarray) -> tuple[float, float]:
-        best_t, best_f1 = 0.0, -1.0
+        """The threshold with the best mean of answerable F1 and no-answer F1: both count (as in the targets),
+        whatever the share of unanswerable questions in the tuning split."""
+        best_t, best_value = 0.0, -1.0
         for t in np.unique(np.concatenate([scores, [scores.max() + 1]])):
             answered = scores >= t
-            value = np.where(answerable, np.where(answered, f1, 0.0), np.where(answered, 0.0, 1.0)).mean()
-            if value > best_f1:
-                best_t, best_f1 = float(t), float(value)
-        return best_t, best_f1
+            answer_f1 = float(np.where(answered, f1, 0.0)[answerable].mean())
+            abstained = ~answered
+            true_none = float((abstained & ~answerable).sum())
+            precision = true_none / max(1.0, float(abstained.sum()))
+            recall = true_none / max(1.0, float((~answerable).sum()))
+            none_f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            value = (answer_f1 + none_f1) / 2
+            if value > best_value:
+                best_t, best_value = float(t), value
+        return best_t, best_value
 
     fits = {bonus: best_threshold(*outcomes(bonus)[:3]) for bonus in TYPE_BONUSES}
     bonus = max(fits, key=lambda b: (fits[b][1], -b))
@@ -707,9 +734,10 @@ def calibrate(model_dir: Path, bundles: list[Path], distractors: int = 2, limit:
         "threshold": round(1.0 / (1.0 + math.exp(-(platt[0] * best_t + platt[1]))), 4),
         "tune": {
             "questions": len(read),
-            "distractors": distractors,
-            "f1_all_by_type_bonus": {str(b): round(v[1], 4) for b, v in fits.items()},
-            "f1_all": round(best_f1, 4),
+            "read": f"hybrid retrieval over the tuning paragraphs, top {depth} chunks",
+            "objective": "mean of answerable F1 and no-answer F1",
+            "objective_by_type_bonus": {str(b): round(v[1], 4) for b, v in fits.items()},
+            "objective_value": round(best_f1, 4),
             "f1_answerable": round(float(np.where(answered, f1, 0.0)[answerable].mean()), 4),
             "f1_answerable_if_forced": round(float(f1[answerable].mean()), 4),
             "no_answer_recall": round(float((~answered)[~answerable].mean()), 4) if (~answerable).any() else None,

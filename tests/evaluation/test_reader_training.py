@@ -64,6 +64,10 @@ def test_training_checkpoints_resumes_and_exports(bundle, tmp_path):
     assert exported["bytes"] < 30 << 20
     card = json.loads((model_dir / "kavosh-reader.json").read_text(encoding="utf-8"))
     assert card["max_length"] == 256 and card["training"]["steps"] == 3
+    fitted = rt.calibrate(model_dir, [bundle], limit=4)  # read as deployed: retrieval over the tuning paragraphs
+    card = json.loads((model_dir / "kavosh-reader.json").read_text(encoding="utf-8"))
+    assert card["platt"] == fitted["platt"] and 0.0 <= card["threshold"] <= 1.0
+    assert card["type_bonus"] in rt.TYPE_BONUSES and fitted["tune"]["questions"] == 4
 
 
 def test_platt_scaling_recovers_a_known_calibration():

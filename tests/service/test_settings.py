@@ -44,7 +44,7 @@ def test_every_variable_is_read(tmp_path):
     [
         ({"KAVOSH_UPLOAD_MAX_MB": "lots"}, "KAVOSH_UPLOAD_MAX_MB must be a positive whole number of MB, got 'lots'"),
         ({"KAVOSH_UPLOAD_MAX_MB": "0"}, "KAVOSH_UPLOAD_MAX_MB must be a positive whole number of MB, got '0'"),
-        ({"KAVOSH_READER": "magic"}, "KAVOSH_READER must be one of auto, offline, transformer, got 'magic'"),
+        ({"KAVOSH_READER": "magic"}, "KAVOSH_READER must be one of auto, kavosh, offline, transformer, got 'magic'"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(env, message):

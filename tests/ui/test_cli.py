@@ -42,12 +42,16 @@ def test_search_json_contract(cli_store, capsys):
 def test_ask_json_contract_offsets_index_the_file(cli_store, capsys):
     out = run_json(capsys, ["ask", "When does the Iran–Russia treaty expire?", "--store", str(cli_store), "--json"])
     assert out["question"] == "When does the Iran–Russia treaty expire?"
-    assert out["reader"] == "offline"
+    assert out["reader"] == "kavosh"  # the default reader is Kavosh's trained one
     best = out["answers"][0]
     assert ANSWER_FIELDS <= best.keys()
     assert Path(best["path"]).name == TREATY_ARTICLE
-    assert Path(best["path"]).read_text(encoding="utf-8")[best["start"] : best["end"]] == best["text"]
-    assert "next March" in best["text"]
+    for answer in out["answers"]:
+        text = Path(answer["path"]).read_text(encoding="utf-8")
+        assert text[answer["start"] : answer["end"]] == answer["text"]
+        assert text[answer["context_start"] : answer["context_end"]] == answer["context"]
+        assert answer["text"] in answer["context"]
+    assert any("next March" in a["text"] for a in out["answers"])
 
 
 def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path):
@@ -69,7 +73,7 @@ def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path)
 def test_human_output_for_ask_and_search(cli_store, capsys):
     assert main(["ask", "When does the Iran–Russia treaty expire?", "--store", str(cli_store)]) == 0
     out = capsys.readouterr().out
-    assert "next March" in out and TREATY_ARTICLE in out and "reader: offline" in out
+    assert "next March" in out and TREATY_ARTICLE in out and "reader: kavosh" in out
     assert main(["ask", "What is the boiling point of mercury?", "--store", str(cli_store)]) == 0
     assert "no answer found" in capsys.readouterr().out
 
