@@ -634,9 +634,7 @@ def fit_platt(scores: np.ndarray, correct: np.ndarray, iterations: int = 100) ->
     return float(a), float(w[1] - a * mu)
 
 
-def calibrate(
-    model_dir: Path, bundles: list[Path], depth: int = 10, limit: int | None = None
-) -> dict[str, Any]:
+def calibrate(model_dir: Path, bundles: list[Path], depth: int = 10, limit: int | None = None) -> dict[str, Any]:
     """
     Fit the answer-type prior, the no-answer threshold and the score calibration on the tuning split(s), as deployed,
     and write them into the model card.
