@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -39,11 +38,6 @@ QUESTIONS = [
 READERS = ("kavosh", "offline")
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     seeds = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seeds"
@@ -54,6 +48,7 @@ def main() -> int:
 
     from haystack import Document
 
+    from kavosh.evaluation.metrics import latency_summary
     from kavosh.service.service import Kavosh
 
     tmp = Path(tempfile.mkdtemp(prefix="kavosh-bench-ask-"))
@@ -64,23 +59,24 @@ def main() -> int:
         service = base if name == READERS[0] else base.with_reader(name)
         service.ask(QUESTIONS[0])  # warm-up: loads the reader
         reader = service._build_component("reader")
-        ask_ms, reader_ms = [], []
+        ask_s, reader_s = [], []
         for _ in range(args.repeat):
             for question in QUESTIONS:
                 started = time.perf_counter()
                 service.ask(question)
-                ask_ms.append((time.perf_counter() - started) * 1000)
+                ask_s.append(time.perf_counter() - started)
                 chunks = service.search(question, k=10).hits  # the chunks ask reads (hybrid, 10)
                 docs = [Document(content=h.text, meta={"parent_id": h.doc_id, "start": h.start}) for h in chunks]
                 started = time.perf_counter()
                 reader.run(query=question, documents=docs)
-                reader_ms.append((time.perf_counter() - started) * 1000)
+                reader_s.append(time.perf_counter() - started)
+        ask, read = latency_summary(ask_s), latency_summary(reader_s)
         results[name] = {
-            "ask_p50_ms": round(statistics.median(ask_ms), 1),
-            "ask_p95_ms": round(_pct(ask_ms, 0.95), 1),
-            "reader_p50_ms": round(statistics.median(reader_ms), 1),
-            "reader_p95_ms": round(_pct(reader_ms, 0.95), 1),
-            "questions": len(ask_ms),
+            "ask_p50_ms": round(ask["median_ms"], 1),
+            "ask_p95_ms": round(ask["p95_ms"], 1),
+            "reader_p50_ms": round(read["median_ms"], 1),
+            "reader_p95_ms": round(read["p95_ms"], 1),
+            "questions": len(ask_s),
         }
     base.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -425,11 +425,10 @@ def train(
         step, history = saved["step"], saved["history"]
         logger.info("resuming at step %d of %d", step, total)
 
-    ids_all = torch.from_numpy(features["train_ids"].astype(np.int64))
+    ids_all = features["train_ids"]
     lengths = features["train_length"]
     start_all = torch.from_numpy(features["train_start"].astype(np.int64))
     end_all = torch.from_numpy(features["train_end"].astype(np.int64))
-    use_amp = device.startswith("cuda")
     loss_fn = torch.nn.CrossEntropyLoss()
     began, running = time.time(), []
 
@@ -455,13 +454,7 @@ def train(
             if step >= total:
                 break
             rows = order[b * batch_size : (b + 1) * batch_size]
-            width = int(lengths[rows].max())
-            ids = ids_all[rows, :width].to(device)
-            mask = (torch.arange(width)[None, :] < torch.from_numpy(lengths[rows])[:, None]).long().to(device)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp):
-                start_logits, end_logits = model(input_ids=ids, attention_mask=mask)
-            start_logits = start_logits.float().masked_fill(mask == 0, -1e4)
-            end_logits = end_logits.float().masked_fill(mask == 0, -1e4)
+            start_logits, end_logits = _logits(model, ids_all, lengths, rows, device)
             loss = (
                 loss_fn(start_logits, start_all[rows].to(device)) + loss_fn(end_logits, end_all[rows].to(device))
             ) / 2
@@ -500,6 +493,18 @@ def train(
     return summary
 
 
+def _logits(model: Any, ids_all: Any, lengths: np.ndarray, rows: np.ndarray, device: str) -> tuple[Any, Any]:
+    """Start and end logits (float32, padding at -1e4) of some windows, cut to the longest of them; bf16 on a GPU."""
+    import torch
+
+    width = int(lengths[rows].max())
+    ids = torch.as_tensor(np.asarray(ids_all[rows, :width]), dtype=torch.long).to(device)
+    mask = (torch.arange(width)[None, :] < torch.from_numpy(lengths[rows])[:, None]).long().to(device)
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
+        start, end = model(input_ids=ids, attention_mask=mask)
+    return start.float().masked_fill(mask == 0, -1e4), end.float().masked_fill(mask == 0, -1e4)
+
+
 def tune_scores(model: Any, features: Any, device: str, batch_size: int) -> dict[str, float]:
     """Token-level accuracy on the tuning windows: start and end both right (answer windows and no-answer windows)."""
     import torch
@@ -512,13 +517,7 @@ def tune_scores(model: Any, features: Any, device: str, batch_size: int) -> dict
     with torch.no_grad():
         for b in range(0, len(ids_all), batch_size):
             rows = np.arange(b, min(b + batch_size, len(ids_all)))
-            width = int(lengths[rows].max())
-            ids = torch.from_numpy(ids_all[rows, :width].astype(np.int64)).to(device)
-            mask = (torch.arange(width)[None, :] < torch.from_numpy(lengths[rows])[:, None]).long().to(device)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-                s, e = model(input_ids=ids, attention_mask=mask)
-            s = s.float().masked_fill(mask == 0, -1e4).argmax(-1).cpu().numpy()
-            e = e.float().masked_fill(mask == 0, -1e4).argmax(-1).cpu().numpy()
+            s, e = (logits.argmax(-1).cpu().numpy() for logits in _logits(model, ids_all, lengths, rows, device))
             hits[rows] = (s == gold[rows, 0]) & (e == gold[rows, 1])
     model.train()
     has_answer = gold[:, 0] > 0
@@ -656,7 +655,7 @@ def calibrate(model_dir: Path, bundles: list[Path], depth: int = 10, limit: int 
     from kavosh.evaluation.metrics import f1_score
     from kavosh.indexer.indexing import article_id, index_articles
     from kavosh.qa.kavosh_reader import apply_type_prior
-    from kavosh.qa.reader_model import CARD_FILE, MAX_LENGTH, STRIDE, ReaderModel
+    from kavosh.qa.reader_model import CARD_FILE, MAX_LENGTH, STRIDE, ReaderModel, calibrated
     from kavosh.service.service import Kavosh
 
     by_id: dict[str, QAItem] = {}
@@ -729,7 +728,7 @@ def calibrate(model_dir: Path, bundles: list[Path], depth: int = 10, limit: int 
         "type_bonus": bonus,
         "threshold_score": round(best_t, 4),
         "platt": [round(platt[0], 5), round(platt[1], 5)],
-        "threshold": round(1.0 / (1.0 + math.exp(-(platt[0] * best_t + platt[1]))), 4),
+        "threshold": round(calibrated(best_t, platt), 4),
         "tune": {
             "questions": len(read),
             "read": f"hybrid retrieval over the tuning paragraphs, top {depth} chunks",

@@ -22,6 +22,7 @@ from haystack.dataclasses import ExtractedAnswer
 
 from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
 from kavosh.qa.reader_model import ReaderModel, Span, calibrated
+from kavosh.qa.results import article_span
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class KavoshReader:
             if len(answers) >= top_k:
                 break
             doc = readable[span.passage]
-            key = _article_span(doc, span.start, span.end)
+            key = article_span(doc, span.start, span.end)
             if any(k[0] == key[0] and k[1] < key[2] and key[1] < k[2] for k in taken):
                 continue
             taken.append(key)
@@ -180,12 +181,3 @@ class KavoshReader:
         if best < self.threshold:
             return {"answers": [no_answer]}
         return {"answers": [*answers, no_answer]}
-
-
-def _article_span(doc: Document, start: int, end: int) -> tuple[Any, int, int]:
-    """The span in article coordinates when the chunk says where it sits, else in the chunk's own."""
-    base = doc.meta.get("start")
-    parent = doc.meta.get("parent_id")
-    if parent is not None and isinstance(base, int):
-        return parent, base + start, base + end
-    return doc.id, start, end

@@ -45,6 +45,7 @@ from haystack.dataclasses import ExtractedAnswer
 
 from kavosh.embedding.document_embedder import text_to_embed
 from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
+from kavosh.qa.results import article_span
 from kavosh.text.analysis import (
     ENGLISH_STOPWORDS,
     PERSIAN_STOPWORDS,
@@ -428,13 +429,8 @@ def collect_sentences(documents: list[Document]) -> list[SentenceEvidence]:
     sentences = []
     for rank, doc in enumerate(documents):
         content = doc.content or ""
-        base = doc.meta.get("start")
-        parent = doc.meta.get("parent_id")
         for start, end in split_sentences(content):
-            if parent is not None and isinstance(base, int):
-                key: tuple[Any, int, int] = (parent, base + start, base + end)
-            else:
-                key = (doc.id, start, end)
+            key = article_span(doc, start, end)
             if key in seen:
                 continue
             seen.add(key)
@@ -1060,13 +1056,7 @@ class OfflineReader:
             doc = documents[sentence.doc_index]
             start, end, _ = best_span(sentence.text, query, answer_type, terms)
             doc_start, doc_end = sentence.start + start, sentence.start + end
-            base = doc.meta.get("start")
-            parent = doc.meta.get("parent_id")
-            key = (
-                (parent, base + doc_start, base + doc_end)
-                if parent is not None and isinstance(base, int)
-                else (doc.id, doc_start, doc_end)
-            )
+            key = article_span(doc, doc_start, doc_end)
             if key in seen:
                 continue
             seen.add(key)

@@ -148,6 +148,17 @@ def cited_sentences(content: str, start: int, end: int) -> tuple[int, int]:
     return min(covering[0][0], start), max(covering[-1][1], end)
 
 
+def article_span(doc: Document, start: int, end: int) -> tuple[Any, int, int]:
+    """A span of a chunk as ``(article, start, end)`` in article offsets when the chunk says where it sits
+    (``meta["parent_id"]`` and ``meta["start"]``), else ``(chunk id, start, end)``: the key under which overlapping
+    chunks of one article repeat the same text."""
+    base = doc.meta.get("start")
+    parent = doc.meta.get("parent_id")
+    if parent is not None and isinstance(base, int):
+        return parent, base + start, base + end
+    return doc.id, start, end
+
+
 def answer_from_extracted(answer: ExtractedAnswer) -> Answer | None:
     """Turn a reader's answer (offsets in its chunk) into a cited answer (offsets in the article).
 
