@@ -133,9 +133,13 @@ class KavoshDocumentEmbedder:
             return {"documents": []}
         self.warm_up()
         texts = [text_to_embed(doc, self.embed_meta_fields) for doc in documents]
+        # Identical texts (boilerplate, repeated leads, degenerate files) are embedded once.
+        unique = list(dict.fromkeys(texts))
         show = self.progress_bar and sys.stderr.isatty()
-        with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=not show) as bar:
-            vectors = self._backend.embed_passages(texts, progress=bar.update, batch_size=self.batch_size)
+        with tqdm(total=len(unique), desc="Embedding", unit="chunk", disable=not show) as bar:
+            embedded = self._backend.embed_passages(unique, progress=bar.update, batch_size=self.batch_size)
+        row = {text: i for i, text in enumerate(unique)}
+        vectors = embedded[[row[text] for text in texts]]
         return {
             "documents": [replace(doc, embedding=vec.tolist()) for doc, vec in zip(documents, vectors, strict=True)]
         }
