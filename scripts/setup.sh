@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# Create .venv and install Kavosh with its test and UI extras. Idempotent: a second run installs nothing new.
+# Create .venv and install Kavosh with its test, UI, Elasticsearch and evaluation extras, and - where a CPU build of
+# torch can be had - the hf and train extras. Says what it does; idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+say() { printf 'setup: %s\n' "$*" >&2; }
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+    say "creating .venv with $("$PYTHON" --version 2>&1)"
     "$PYTHON" -m venv .venv
 fi
 PIP=".venv/bin/python -m pip"
+TORCH_INDEX=https://download.pytorch.org/whl/cpu
 
-# torch: always a CPU build. A plain `pip install torch` on Linux pulls a multi-GB CUDA build.
-if ! .venv/bin/python -c "import torch" 2>/dev/null; then
-    # A CPU wheel already on this machine (pip's find-links) wins; else PyTorch's CPU index.
-    $PIP install -q --no-index torch==2.13.0 2>/dev/null \
-        || $PIP install -q torch --index-url https://download.pytorch.org/whl/cpu
+# torch is needed only by the hf extra (Hugging Face embedders and readers) and the train extra; the defaults run
+# without it. It must be a CPU build: a plain `pip install torch` on Linux pulls a multi-GB CUDA build.
+have_torch() { .venv/bin/python -c "import torch" 2>/dev/null; }
+if ! have_torch; then
+    say "looking for a CPU build of torch (for the hf and train extras)"
+    if $PIP install -q --no-index torch==2.13.0 2>/dev/null; then  # a wheel already on this machine (find-links)
+        say "installed torch 2.13.0 (CPU) from a wheel on this machine"
+    elif .venv/bin/python -c "import urllib.request; urllib.request.urlopen('$TORCH_INDEX/torch/', timeout=5)" \
+            2>/dev/null; then
+        say "installing torch from PyTorch's CPU index (about 200 MB)"
+        $PIP install -q --progress-bar on torch --index-url "$TORCH_INDEX"
+    else
+        say "no CPU torch here and $TORCH_INDEX is unreachable: going on without the hf and train extras"
+        say "(their tests skip; the default engines need no torch)"
+    fi
 fi
 
-if [ ! -f .venv/.kavosh-installed ] || [ pyproject.toml -nt .venv/.kavosh-installed ] \
-        || [ setup.py -nt .venv/.kavosh-installed ]; then
-    $PIP install -q -e ".[dev]"
-    touch .venv/.kavosh-installed
+EXTRAS=dev
+if have_torch; then EXTRAS=dev,hf,train; fi
+STAMP=.venv/.kavosh-installed
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$EXTRAS" ] || [ pyproject.toml -nt "$STAMP" ] \
+        || [ setup.py -nt "$STAMP" ]; then
+    say "installing Kavosh (editable) with the extras $EXTRAS"
+    $PIP install -q -e ".[$EXTRAS]"
+    echo "$EXTRAS" > "$STAMP"
 fi
+say "ready: .venv/bin/kavosh"

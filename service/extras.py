@@ -1,4 +1,4 @@
-"""Optional extras (``es``, ``ui``, ``eval``, ``train``): whether one is installed, and the one-line message if not."""
+"""Optional extras (``es``, ``ui``, ``eval``, ``hf``, ``train``): whether one is installed, and the message if not."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "ui": ("kavosh ui", ("streamlit",)),
     "eval": ("kavosh eval", ("ranx",)),
+    "hf": (
+        "Hugging Face models (st:<model> embedders, --reader transformer)",
+        ("torch", "sentence_transformers", "haystack_integrations.components.readers.transformers"),
+    ),
     "train": ("kavosh train-reader", ("torch", "transformers", "onnx")),
 }
 
