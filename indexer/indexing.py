@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from haystack import Document
-from tqdm import tqdm
 
 from kavosh.embedding.embedders import get_backend
-from kavosh.indexer.loaders import Article, Skipped, iter_files, load_file
+from kavosh.indexer.loaders import Article, FileFormat, Skipped, iter_files, load_file
+from kavosh.indexer.progress import PROGRESS_SECONDS, ChunkEstimate, IndexProgress, ProgressDisplay
 from kavosh.store.base import ARTICLE_META_FIELDS, ArticleStore, StoredArticle, chunk_meta
 from kavosh.text.chunking import chunk_text
 
@@ -22,6 +22,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_CHARS = 600
 DEFAULT_OVERLAP_SENTENCES = 1
+# Longer articles are skipped. 500,000 characters is about 80,000 English words: more than a novel such as The Great
+# Gatsby (~270,000 characters), while the longest long-form news features run to ~30,000 words (~200,000 characters).
+# Text that long is a dump, a book or a degenerate file; at ~1,000 chunks it would still take a minute to embed.
+DEFAULT_MAX_ARTICLE_CHARS = 500_000
+# Chunks embedded and committed together: ~6 s of embedding on two cores (~21 chunks/s), so what was read is searchable
+# within seconds, while a commit (fsync, SQLite, tantivy: 0.04-0.13 s measured here) costs 1-2% of the batch.
+DEFAULT_BATCH_CHUNKS = 128
 
 
 @dataclass
@@ -111,8 +118,9 @@ def index_articles(
 ) -> int:
     """The one indexing step: chunk the articles, embed the chunks, check the embedder against the store, write.
 
-    ``kavosh index`` (`Indexer`), the evaluation corpora and the benchmarks all write through here, so a store built
-    by any of them holds the same ids, chunks and records.
+    ``kavosh index`` (`Indexer`, which chunks first to size its batches, then calls `embed_and_write`), the evaluation
+    corpora and the benchmarks all write through here, so a store built by any of them holds the same ids, chunks
+    and records.
 
     :param store: where the articles go.
     :param articles: ``(article, doc_id)`` pairs, each doc_id once.
@@ -126,6 +134,25 @@ def index_articles(
     chunks = [c for article, doc_id in articles for c in chunk_article(article, doc_id, max_chars, overlap_sentences)]
     if on_chunks:
         on_chunks(len(chunks))
+    return embed_and_write(store, articles, chunks, document_embedder, embed=embed, write_batch=write_batch)
+
+
+def embed_and_write(
+    store: ArticleStore,
+    articles: Sequence[tuple[Article, str]],
+    chunks: list[Document],
+    document_embedder: Any,
+    *,
+    embed: Callable[[list[Document]], list[Document]] | None = None,
+    write_batch: int | None = None,
+) -> int:
+    """`index_articles` after chunking: embed the chunks, check the embedder against the store, write.
+
+    :param articles: ``(article, doc_id)`` pairs, each doc_id once.
+    :param chunks: all their chunks, from `chunk_article`.
+    :param embed: as in `index_articles`.
+    :returns: the number of chunks written.
+    """
     if embed is None:
         embed = lambda docs: document_embedder.run(documents=docs)["documents"]  # noqa: E731
     embedded = embed(chunks) if chunks else []
@@ -159,12 +186,29 @@ def write_embedded(
         store.write_articles([to_stored(a, d) for a, d in part], [c for _, d in part for c in by_parent.get(d, [])])
 
 
+@dataclass(frozen=True)
+class _NewArticle:
+    """An article to add (new, or changed), chunked, waiting for its batch to be embedded and committed."""
+
+    article: Article
+    doc_id: str
+    chunks: list[Document]
+    replaces: bool  # an older version (same key) is stored
+
+
 class Indexer:
     """Index files into a store, a batch at a time; each committed batch survives a crash or Ctrl-C.
 
+    Batches are bounded in articles and in chunks, and what waits is committed before a file big enough to fill a
+    batch on its own is read, so that everything read before a slow or huge file is searchable while it is processed.
+
     :param store: where articles go (``EmbeddedDocumentStore`` or the Elasticsearch store).
     :param document_embedder: a warmed-up-on-demand ``KavoshDocumentEmbedder`` (its progress bar off).
-    :param batch_articles: articles embedded and committed together.
+    :param batch_articles: at most this many articles per committed batch.
+    :param batch_chunks: at most this many chunks per committed batch (a longer article is a batch of its own).
+    :param max_article_chars: longer articles are skipped, with the reason in the summary.
+    :param max_bytes: larger files are skipped without being read.
+    :param progress_seconds: seconds between plain progress lines (when stderr is not a terminal).
     """
 
     def __init__(
@@ -175,15 +219,29 @@ class Indexer:
         max_chars: int = DEFAULT_CHUNK_CHARS,
         overlap_sentences: int = DEFAULT_OVERLAP_SENTENCES,
         max_bytes: int = 50 * 2**20,
+        batch_chunks: int = DEFAULT_BATCH_CHUNKS,
+        max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
+        progress_seconds: float = PROGRESS_SECONDS,
     ):
-        if batch_articles <= 0:
-            raise ValueError(f"batch_articles must be positive, got {batch_articles}")
+        for name, value in (
+            ("batch_articles", batch_articles),
+            ("batch_chunks", batch_chunks),
+            ("max_article_chars", max_article_chars),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, got {value}")
         self.store = store
         self.document_embedder = document_embedder
         self.batch_articles = batch_articles
+        self.batch_chunks = batch_chunks
+        self.max_article_chars = max_article_chars
         self.max_chars = max_chars
         self.overlap_sentences = overlap_sentences
         self.max_bytes = max_bytes
+        self.progress_seconds = progress_seconds
+        self._run: _Run | None = None
 
     def index(
         self,
@@ -191,50 +249,54 @@ class Indexer:
         progress: bool = False,
         on_skip: Callable[[Skipped], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        as_format: FileFormat | str | None = None,
     ) -> IndexSummary:
         """Index files and folders.
 
         :param paths: files or folders (recursive), any mix of supported formats and languages.
-        :param progress: show a tqdm bar (files done, articles and chunks so far).
+        :param progress: show progress on stderr in chunks, with a rate and an ETA: a tqdm bar on a terminal, else a
+            plain line every ``progress_seconds`` and one at the end.
         :param on_skip: called once per skipped file or record as it happens (the CLI prints one line).
-        :param on_progress: called with (files done, files total) after each file (the UI's progress bar).
+        :param on_progress: called with ``(chunks committed, chunks in all)`` as they change (the UI's progress bar);
+            the total is an estimate (`kavosh.indexer.progress.ChunkEstimate`) and ``done == total`` only once the
+            last batch is committed.
+        :param as_format: read every file in this format whatever its extension (``kavosh index --as``).
         :returns: the summary; ``interrupted`` is set if Ctrl-C stopped the run (committed batches are kept).
         """
+        as_format = FileFormat.from_str(as_format) if isinstance(as_format, str) else as_format  # bad value: fail now
         started = time.perf_counter()
         summary = IndexSummary()
         files: list[Path] = []
-        for item in iter_files(paths):
+        for item in iter_files(paths, as_format=as_format):
             if isinstance(item, Skipped):
                 self._skip(summary, item, on_skip)
             else:
                 files.append(item)
         summary.files = len(files)
-        batch: list[tuple[Article, str]] = []
-        bar = tqdm(total=len(files), unit="file", desc="indexing", disable=not progress, dynamic_ncols=True)
+        # Bytes to read, for the estimate of the work: a file over max_bytes is skipped unread, so it counts as none.
+        sizes = [size if size <= self.max_bytes else 0 for size in map(_file_size, files)]
+        display = ProgressDisplay(progress, every=self.progress_seconds, on_progress=on_progress)
+        run = self._run = _Run(self, summary, ChunkEstimate(sum(sizes)), display, on_skip, started)
         try:
-            for done, path in enumerate(files, start=1):
+            run.report()
+            for i, path in enumerate(files):
                 seen_keys: set[str] = set()
-                for item in load_file(path, max_bytes=self.max_bytes):
+                for item in load_file(path, max_bytes=self.max_bytes, as_format=as_format):
                     if isinstance(item, Skipped):
                         self._skip(summary, item, on_skip)
                         continue
-                    seen_keys.add(item.key)
-                    batch.append((item, article_id(item.title, item.text)))
-                    if len(batch) >= self.batch_articles:
-                        self._flush(batch, summary)
-                        batch = []
+                    seen_keys.add(item.key)  # even if it is too long now: a version stored earlier is kept
+                    run.add(item)
                 if seen_keys:  # a file that yields nothing now (unreadable, all bad) keeps what it had
                     self._remove_vanished(str(path.resolve()), seen_keys, summary)
-                bar.update(1)
-                bar.set_postfix(articles=summary.indexed, chunks=summary.chunks, skipped=len(summary.skipped))
-                if on_progress:
-                    on_progress(done, len(files))
-            self._flush(batch, summary)
+                run.end_file(sizes[i], next_size=sizes[i + 1] if i + 1 < len(files) else 0)
+            run.finish()
         except KeyboardInterrupt:
             summary.interrupted = True
             logger.warning("Interrupted: %d articles were committed before the stop", summary.indexed)
         finally:
-            bar.close()
+            self._run = None
+            display.close()
             summary.seconds = time.perf_counter() - started
         return summary
 
@@ -245,32 +307,179 @@ class Indexer:
         if on_skip:
             on_skip(item)
 
-    def _flush(self, batch: list[tuple[Article, str]], summary: IndexSummary) -> None:
-        if not batch:
-            return
-        known = self.store.article_state(a.key for a, _ in batch)
-        stored_ids = self.store.has_articles(doc_id for _, doc_id in batch)
-        new: dict[str, tuple[Article, str]] = {}
-        for article, doc_id in batch:
-            if known.get(article.key) == doc_id or doc_id in stored_ids or doc_id in new:
+    def _new_articles(
+        self, read: list[tuple[Article, str]], summary: IndexSummary, taken: set[str]
+    ) -> list[_NewArticle]:
+        """The articles not in the store (or changed), chunked; the others are counted as unchanged.
+
+        :param taken: doc ids this run has already taken (a duplicate from another file is unchanged); updated.
+        """
+        known = self.store.article_state(a.key for a, _ in read)
+        stored_ids = self.store.has_articles(doc_id for _, doc_id in read)
+        new: list[_NewArticle] = []
+        for article, doc_id in read:
+            if known.get(article.key) == doc_id or doc_id in stored_ids or doc_id in taken:
                 summary.unchanged += 1  # same content already stored (here or, as a duplicate, from another file)
                 continue
-            if article.key in known:
-                summary.replaced += 1
-            new[doc_id] = (article, doc_id)
-        if not new:
+            taken.add(doc_id)
+            chunks = chunk_article(article, doc_id, self.max_chars, self.overlap_sentences)
+            new.append(_NewArticle(article, doc_id, chunks, replaces=article.key in known))
+        return new
+
+    def _flush(self, batch: list[_NewArticle], summary: IndexSummary) -> None:
+        """Embed one batch of new articles and commit it."""
+        if not batch:
             return
-        summary.chunks += index_articles(
+        summary.chunks += embed_and_write(
             self.store,
-            list(new.values()),
+            [(new.article, new.doc_id) for new in batch],
+            [chunk for new in batch for chunk in new.chunks],
             self.document_embedder,
-            max_chars=self.max_chars,
-            overlap_sentences=self.overlap_sentences,
+            embed=self._embed,
         )
-        summary.indexed += len(new)
+        summary.indexed += len(batch)
+        summary.replaced += sum(new.replaces for new in batch)
+
+    def _embed(self, chunks: list[Document]) -> list[Document]:
+        """Embed ``batch_chunks`` at a time, so that an article longer than a batch shows progress as it goes."""
+        embedded: list[Document] = []
+        for i in range(0, len(chunks), self.batch_chunks):
+            embedded += self.document_embedder.run(documents=chunks[i : i + self.batch_chunks])["documents"]
+            if self._run is not None and len(chunks) > self.batch_chunks:
+                self._run.embedded(len(embedded), len(chunks))
+        return embedded
 
     def _remove_vanished(self, path: str, seen_keys: set[str], summary: IndexSummary) -> None:
         """Articles stored from this file that the file no longer holds (a record removed from a JSONL file)."""
         vanished = [doc_id for key, doc_id in self.store.article_keys_for_path(path).items() if key not in seen_keys]
         if vanished:
             summary.removed += self.store.delete_articles(vanished)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class _Run:
+    """The state of one `Indexer.index` call: articles read, articles chunked and waiting, and progress.
+
+    Articles read wait in ``pending`` until there are enough to check against the store in one lookup (or a batch's
+    worth of text); the new ones, chunked, wait in ``queue`` until a batch is full, then are embedded and committed.
+    """
+
+    def __init__(
+        self,
+        indexer: Indexer,
+        summary: IndexSummary,
+        estimate: ChunkEstimate,
+        display: ProgressDisplay,
+        on_skip: Callable[[Skipped], None] | None,
+        started: float,
+    ) -> None:
+        self.indexer, self.summary, self.estimate, self.display = indexer, summary, estimate, display
+        self.on_skip = on_skip
+        self.started = started
+        self.batch_text_chars = indexer.batch_chunks * indexer.max_chars  # text that makes at least a batch of chunks
+        self.pending: list[tuple[Article, str, int]] = []  # (article, doc_id, UTF-8 bytes of its text)
+        self.pending_chars = 0
+        self.queue: list[_NewArticle] = []
+        self.queued_chunks = 0
+        self.taken: set[str] = set()
+        self.embedding: tuple[int, int] | None = None
+        self.read_in_file = 0  # articles read from the current file (not skipped)
+
+    def add(self, article: Article) -> None:
+        """An article read from the current file."""
+        text_bytes = len(article.text.encode("utf-8", "surrogatepass"))
+        if len(article.text) > self.indexer.max_article_chars:
+            self.estimate.skipped(text_bytes)
+            record = article.key[len(article.path) + 1 :] if article.key != article.path else ""
+            reason = (
+                f"{f'record {record}: ' if record else ''}article too long ({len(article.text):,} characters;"
+                f" the limit is {self.indexer.max_article_chars:,})"
+            )
+            Indexer._skip(self.summary, Skipped(article.path, reason), self.on_skip)
+            return
+        self.estimate.read(text_bytes)
+        self.read_in_file += 1
+        self.pending.append((article, article_id(article.title, article.text), text_bytes))
+        self.pending_chars += len(article.text)
+        if len(self.pending) >= self.indexer.batch_articles or self.pending_chars >= self.batch_text_chars:
+            self.prepare()
+        if len(self.queue) >= self.indexer.batch_articles or self.queued_chunks >= self.indexer.batch_chunks:
+            self.commit(full_only=True)
+
+    def prepare(self) -> None:
+        """Check the pending articles against the store and chunk the new ones into the queue."""
+        if not self.pending:
+            return
+        new = self.indexer._new_articles([(a, d) for a, d, _ in self.pending], self.summary, self.taken)
+        chunks = sum(len(n.chunks) for n in new)
+        self.queue += new
+        self.queued_chunks += chunks
+        self.estimate.chunked(chunks, sum(b for _, _, b in self.pending))
+        self.pending, self.pending_chars = [], 0
+        self.report()
+
+    def end_file(self, size: int, next_size: int) -> None:
+        """The current file is read; ``next_size`` is the size of the next one (0 if none)."""
+        self.estimate.file_done(size, read=self.read_in_file > 0)
+        self.read_in_file = 0
+        # A file that could fill a batch on its own may be slow to read and embed: commit what waits before it.
+        if next_size >= self.batch_text_chars and (self.pending or self.queue):
+            self.commit()
+        self.report()
+
+    def commit(self, full_only: bool = False) -> None:
+        """Embed and commit what was read, in batches of at most ``batch_articles`` and ``batch_chunks``.
+
+        :param full_only: keep a last batch that is not full in the queue, for the articles still to come.
+        """
+        self.prepare()
+        limit_articles, limit_chunks = self.indexer.batch_articles, self.indexer.batch_chunks
+        batch: list[_NewArticle] = []
+        chunks = 0
+        for new in self.queue:
+            if batch and (len(batch) >= limit_articles or chunks + len(new.chunks) > limit_chunks):
+                self._commit(batch)
+                batch, chunks = [], 0
+            batch.append(new)
+            chunks += len(new.chunks)
+        if full_only and len(batch) < limit_articles and chunks < limit_chunks:
+            self.queue, self.queued_chunks = batch, chunks
+            return
+        self._commit(batch)
+        self.queue, self.queued_chunks = [], 0
+
+    def _commit(self, batch: list[_NewArticle]) -> None:
+        if batch:
+            self.indexer._flush(batch, self.summary)
+            self.embedding = None
+            self.report()
+
+    def finish(self) -> None:
+        self.commit()
+        self.report(finished=True)
+
+    def embedded(self, done: int, of: int) -> None:
+        """Progress inside a batch embedded in several steps."""
+        self.embedding = (done, of)
+        self.report()
+
+    def report(self, finished: bool = False) -> None:
+        done = self.summary.chunks
+        # Until the last batch is committed the total stays above what is committed, so the bar never shows 100%.
+        total = done if finished else max(self.estimate.total, done + 1)
+        self.display.update(
+            IndexProgress(
+                chunks=done,
+                total=total,
+                articles=self.summary.indexed,
+                seconds=time.perf_counter() - self.started,
+                finished=finished,
+                embedding=self.embedding,
+            )
+        )

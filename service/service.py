@@ -14,9 +14,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from kavosh.embedding.embedders import DEFAULT_EMBEDDER, get_backend, parse_spec
-from kavosh.indexer.indexing import Indexer, IndexSummary
-from kavosh.indexer.loaders import Skipped
+from kavosh.embedding.embedders import DEFAULT_EMBEDDER, ST_PREFIX, get_backend, parse_spec
+from kavosh.indexer.indexing import DEFAULT_MAX_ARTICLE_CHARS, Indexer, IndexSummary
+from kavosh.indexer.loaders import FileFormat, Skipped
 from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
 from kavosh.qa.results import AskResult, SearchHit, SearchResult, cite_answers
 from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
@@ -151,6 +151,8 @@ class Kavosh:
         return self.embedder_spec or stored or DEFAULT_EMBEDDER
 
     def _build_component(self, name: str) -> Any:
+        if name.endswith("_embedder") and self._embedder().startswith(ST_PREFIX):
+            require_extra("hf")
         if name == "text_embedder":
             from kavosh.embedding.text_embedder import KavoshTextEmbedder
 
@@ -178,6 +180,7 @@ class Kavosh:
 
     def _build_reader(self) -> Any:
         if self.reader_kind is ReaderKind.TRANSFORMER:
+            require_extra("hf")
             from kavosh.qa.transformer_reader import DEFAULT_READER_MODEL, build_transformer_reader
 
             model = self.reader_model or DEFAULT_READER_MODEL
@@ -230,14 +233,26 @@ class Kavosh:
         progress: bool = False,
         on_skip: Callable[[Skipped], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        as_format: str | None = None,
+        max_article_chars: int | None = None,
     ) -> IndexSummary:
-        """Index files and folders (see ``kavosh.indexer.indexing.Indexer.index``)."""
+        """Index files and folders (see ``kavosh.indexer.indexing.Indexer.index``).
+
+        :param as_format: read every file as this format (``txt``, ``md``, ``html``, ``json``, ``jsonl``, ``csv``)
+            whatever its extension; ``None`` picks by extension.
+        :param on_progress: called with ``(chunks committed, chunks in all)``, the total estimated until the end;
+            they are equal only once the last batch is committed.
+        :param max_article_chars: longer articles are skipped (``None``: ``DEFAULT_MAX_ARTICLE_CHARS``).
+        :raises ValueError: for an unknown ``as_format``, naming the valid ones (before anything is read).
+        """
+        file_format = FileFormat.from_str(as_format) if as_format is not None else None
         self._check_index_embedder()
         with self._lock:
             if self._document_embedder is None:
                 self._document_embedder = self._build_component("document_embedder")
-        indexer = Indexer(self.store, self._document_embedder)
-        return indexer.index(paths, progress=progress, on_skip=on_skip, on_progress=on_progress)
+        max_chars = DEFAULT_MAX_ARTICLE_CHARS if max_article_chars is None else max_article_chars
+        indexer = Indexer(self.store, self._document_embedder, max_article_chars=max_chars)
+        return indexer.index(paths, progress=progress, on_skip=on_skip, on_progress=on_progress, as_format=file_format)
 
     def _check_index_embedder(self) -> None:
         stored = self.store.settings().get("embedder_spec")

@@ -81,7 +81,7 @@ with st.sidebar:
         bar = st.progress(0.0, text="Indexing…")
 
         def on_progress(done: int, total: int) -> None:
-            bar.progress(done / max(total, 1), text=f"Indexing: {done} of {total} files")
+            bar.progress(done / max(total, 1), text=f"Indexing: {done} of about {total} passages")
 
         report = client.index_uploads(handle, [(f.name, f.getvalue()) for f in uploads or []], on_progress)
         st.session_state["upload_report"] = report

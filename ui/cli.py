@@ -57,6 +57,16 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with Kavosh's one-line error format (``kavosh: error: ...``, exit status 2)."""
 
@@ -72,13 +82,34 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    p = commands.add_parser("index", help="index files and folders (txt, md, html, json, jsonl, csv)")
+    p = commands.add_parser(
+        "index", help="index files and folders (txt, md, html, json, jsonl, csv; other text files as txt)"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
         "--workers", type=int, default=None, help="embedding processes (default 1: the model already uses every core)"
     )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress (a bar on a terminal, otherwise a line on stderr every few seconds)",
+    )
+    p.add_argument(
+        "--max-article-chars",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        # the default is kavosh.indexer.indexing.DEFAULT_MAX_ARTICLE_CHARS, not imported: `kavosh --help` stays fast
+        help="skip articles longer than N characters (default 500,000: no news article is that long)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--as",
+        dest="as_format",
+        metavar="FORMAT",
+        type=_file_format,
+        help="read every file as txt, md, html, json, jsonl or csv, whatever its extension",
+    )
     _add_store_options(p)
 
     p = commands.add_parser("search", help="ranked passages from both languages")
@@ -195,13 +226,31 @@ def _bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"[{text}]"
 
 
+def _file_format(value: str) -> str:
+    """``--as``: checked while parsing, so a typo fails in one line before the store is opened."""
+    from kavosh.indexer.loaders import FileFormat
+
+    try:
+        return FileFormat.from_str(value).value
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     service = open_service(args, create=True, workers=args.workers)
 
     def on_skip(item: Any) -> None:
-        print(f"skipped {item.path}: {item.reason}", file=sys.stderr)
+        tqdm.write(f"skipped {item.path}: {item.reason}", file=sys.stderr)  # above the progress bar, if one is shown
 
-    summary = service.index(args.paths, progress=not args.no_progress and sys.stderr.isatty(), on_skip=on_skip)
+    summary = service.index(
+        args.paths,
+        progress=not args.no_progress,
+        on_skip=on_skip,
+        max_article_chars=args.max_article_chars,
+        as_format=args.as_format,
+    )
     service.close()
     if args.json:
         _print_json(summary.to_dict())

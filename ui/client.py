@@ -326,7 +326,8 @@ def index_uploads(
     Files over the size limit are refused before anything is written. The store is created if missing.
 
     :param files: ``(file name as uploaded, content)`` pairs.
-    :param on_progress: called with ``(files done, files total)`` (the page's progress bar).
+    :param on_progress: called with ``(chunks committed, chunks in all)``, the total estimated until the last
+        commit (the page's progress bar).
     :returns: the summary (``IndexSummary.to_dict()``, paths shown as the uploaded names), refused files, or an
         error line if indexing could not run.
     """

@@ -1,8 +1,10 @@
 """Turn user files and folders into article records.
 
 Supported formats: plain text, Markdown, HTML, JSON (one object, an array, or ``{"articles": [...]}``), JSON Lines
-and CSV. Every problem with a file becomes a :class:`Skipped` with a one-line, user-facing reason; details go to the
-log at DEBUG level. Nothing in this package raises for a bad file.
+and CSV, picked by extension or forced (:class:`FileFormat`); a file of any other extension is read as plain text
+when its first bytes are text (:func:`~kavosh.indexer.loaders.encoding.looks_like_text`). Every problem with a file
+becomes a :class:`Skipped` with a one-line, user-facing reason; details go to the log at DEBUG level. Nothing in this
+package raises for a bad file.
 
 Why our own code rather than Haystack's converters: the stock converters neither detect legacy Persian encodings
 (Windows-1256), nor keep a text file's characters unchanged (answers cite character offsets into it), nor read
@@ -17,6 +19,7 @@ from kavosh.indexer.loaders.encoding import decode_bytes
 from kavosh.indexer.loaders.files import (
     DEFAULT_MAX_BYTES,
     SUPPORTED_EXTENSIONS,
+    FileFormat,
     iter_files,
     load_file,
     load_paths,
@@ -29,6 +32,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "SUPPORTED_EXTENSIONS",
     "Article",
+    "FileFormat",
     "Skipped",
     "decode_bytes",
     "iter_files",

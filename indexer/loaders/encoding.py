@@ -20,6 +20,8 @@ _CONTROL_BYTES = bytes([*range(0, 9), 14, 15, *range(16, 27), 28, 29, 30, 31, 12
 _MAX_CONTROL_SHARE = 0.05
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"\w+")
+# How much of a file of unknown type is read to decide whether it is text.
+SNIFF_BYTES = 8192
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -86,6 +88,29 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
                 return text, declared_name
     _check_readable(legacy_text)
     return legacy_text, legacy_name
+
+
+def looks_like_text(head: bytes, truncated: bool = False) -> bool:
+    """Whether a file whose first bytes are ``head`` is text: the rule for files of unknown type.
+
+    Text is what :func:`decode_bytes` accepts: no NUL bytes (unless the bytes are UTF-16), at most 5% ASCII control
+    bytes, and at most 5% control, unassigned or private-use characters once decoded with the detected encoding
+    (UTF-8/16/32, Windows-1256, cp1252/Latin-1); everything else (letters, digits, punctuation, symbols,
+    whitespace, zero-width joiners) is printable. Read at most :data:`SNIFF_BYTES` of a file for ``head``.
+
+    :param head: the first bytes of the file.
+    :param truncated: ``head`` stops before the end of the file, perhaps inside a character.
+    :returns: ``True`` for text.
+    """
+    # A cut inside a multi-byte character or a UTF-16 surrogate pair is not a sign of binary data: drop up to 3
+    # trailing bytes before deciding. (UTF-8 cut short already decodes, as "mostly UTF-8".)
+    for cut in range(4 if truncated else 1):
+        try:
+            decode_bytes(head[: len(head) - cut])
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _control_share(data: bytes) -> float:

@@ -46,7 +46,11 @@ class Skipped:
 
 _TEXT_FIELDS = ("text", "body", "content", "article", "story", "maintext", "full_text", "fulltext", "articlebody",
                 "article_body", "paragraphs")  # fmt: skip
-_SUMMARY_FIELDS = ("description", "abstract", "summary")
+# Leads: the abstract or summary a site shows above the body. Every distinct one goes before the body.
+_SUMMARY_FIELDS = ("description", "abstract", "summary", "lead")
+# A lead counts as repeated when it lies within the body's first len(lead) + this many characters (a dateline such
+# as "به گزارش خبرگزاری فارس از گچساران، " or a label such as "Abstract:" often comes before the repeated lead).
+_LEAD_REPEAT_SLACK = 300
 _TITLE_FIELDS = ("title", "headline", "name")
 _DATE_FIELDS = ("date", "published", "published_at", "publish_date", "pubdate", "datetime", "time", "date_publish",
                 "datepublished", "published_date", "publication_date", "pub_date", "timestamp")  # fmt: skip
@@ -79,13 +83,37 @@ def _first(record: dict[str, Any], fields: Iterable[str]) -> Any:
 
 
 def _record_text(record: dict[str, Any]) -> str:
-    """The first text field with a letter or digit in it (scraped bodies are sometimes just ``"."``)."""
-    for fields in (_TEXT_FIELDS, _SUMMARY_FIELDS):
-        for field in fields:
-            text = _as_text(record.get(field))
-            if any(ch.isalnum() for ch in text):
-                return text
-    return ""
+    """A record's article text in reading order: its leads (abstract, summary, ...) and then its body.
+
+    The body is the first body field with a letter or digit in it (scraped bodies are sometimes just ``"."``); other
+    body fields are the same text again (``text`` and ``content`` in many scrapes), so only one is kept. Each lead
+    comes before the body, separated by a blank line, unless an earlier lead or the opening of the body already
+    holds it (many sites repeat the lead as the first paragraph).
+    """
+    body = next((t for t in (_as_text(record.get(f)) for f in _TEXT_FIELDS) if _has_word(t)), "")
+    squeezed_body = _squeeze(body)
+    leads: list[str] = []
+    for field in _SUMMARY_FIELDS:
+        lead = _as_text(record.get(field))
+        if not _has_word(lead):
+            continue
+        # A lead cut short ("... the talks will…") is compared without its ellipsis.
+        probe = _squeeze(lead).rstrip(" .\u2026")
+        if any(probe in _squeeze(kept) for kept in leads):
+            continue
+        if probe in squeezed_body[: len(probe) + _LEAD_REPEAT_SLACK]:
+            continue
+        leads.append(lead)
+    return "\n\n".join([*leads, body] if body else leads)
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _squeeze(text: str) -> str:
+    """Whitespace runs as one space: a lead and the body's copy of it differ in line breaks and double spaces."""
+    return " ".join(text.split())
 
 
 def _record_source(record: dict[str, Any], url: str) -> str:

@@ -206,7 +206,7 @@ def test_loader_error_becomes_one_skip(tmp_path: Path, monkeypatch: pytest.Monke
     def broken(*args: object) -> list[Article]:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(loaders.files._LOADERS, "txt", broken)
+    monkeypatch.setitem(loaders.files._LOADERS, loaders.FileFormat.TXT, broken)
     skip = only_skip(write(tmp_path, "a.txt", "hello"))
     assert skip.reason == "cannot load file (boom)"
 
@@ -300,7 +300,7 @@ def test_json_single_object(tmp_path: Path) -> None:
     record = {
         "Headline": "Iran and Russia",
         "body": "  Full body text.  ",
-        "abstract": "ignored when a body exists",
+        "abstract": "The lead, above the body.",
         "published_at": "Wed, 22 Jul 2020 10:00:00 +0000",
         "link": "https://www.tehrantimes.com/news/1",
         "language": "en-US",
@@ -308,7 +308,7 @@ def test_json_single_object(tmp_path: Path) -> None:
     }
     path = write(tmp_path, "one.json", json.dumps(record))
     article = only_article(path)
-    assert article.text == "Full body text."
+    assert article.text == "The lead, above the body.\n\nFull body text."
     assert article.title == "Iran and Russia"
     assert article.published == "2020-07-22T10:00:00+00:00"
     assert article.url == "https://www.tehrantimes.com/news/1" and article.source == "tehrantimes.com"
