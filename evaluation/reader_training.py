@@ -466,8 +466,15 @@ def train(
             step += 1
             running.append(loss.item())
             if step % 50 == 0:
-                rate = step / max(1e-9, time.time() - began)
-                logger.info("step %d/%d loss %.3f (%.1f steps/s)", step, total, np.mean(running[-50:]), rate)
+                rate = len(running) / max(1e-9, time.time() - began)
+                logger.info(
+                    "step %d/%d loss %.3f (%.2f steps/s, about %.0f min left)",
+                    step,
+                    total,
+                    np.mean(running[-50:]),
+                    rate,
+                    (total - step) / rate / 60,
+                )
             if save_every and step % save_every == 0:
                 save_checkpoint()
         if step % steps_per_epoch == 0 or step >= total:
@@ -789,7 +796,16 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--bundle", type=Path, action="append", required=True, help="a bundle whose tune split to use")
     c.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    # Progress lines on stderr (stdout carries the JSON summary). Set on this module's logger: the kavosh CLI has
+    # already configured the root logger at WARNING, which would hide them.
+    for old in [h for h in logger.handlers if getattr(h, "kavosh_cli", False)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler.kavosh_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     if args.step == "prepare":
         print(json.dumps(prepare(args.data, args.out, args.limit, args.crosslingual_replay), indent=2))
     elif args.step == "train":

@@ -255,8 +255,16 @@ class ReaderModel:
             windows.extend(make_windows(index, q_ids, ids, spans, tok.bos_id, tok.eos_id, self.max_length, self.stride))
         return windows
 
-    def logits(self, windows: list[Window], batch_size: int = 16) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Start and end logits of each window, in order; windows are batched by length."""
+    def logits(self, windows: list[Window], batch_size: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """
+        Start and end logits of each window, in order.
+
+        :param batch_size: Windows per ONNX Runtime call (batched by length). Keep 1 for the int8 model: its dynamic
+            quantisation scales activations per call, so a window's scores would depend on the other windows (and
+            padding) in its batch, and the same question over the same article could get another answer when the
+            retrieved chunks of another article change (seen: "next March" vs "every five years"). One window per
+            call is also faster here (no padding).
+        """
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(windows)
         for b in range(0, len(order), batch_size):

@@ -39,7 +39,7 @@ done
 
 "$KAVOSH" --help > /dev/null
 "$KAVOSH" index "$REPO/examples" --store "$WORK/store" --no-progress
-"$KAVOSH" ask "When does the Iran–Russia treaty expire?" --store "$WORK/store" --json > "$WORK/answer.json"
+"$KAVOSH" ask "When will the Iran–Russia treaty end?" --store "$WORK/store" --json > "$WORK/answer.json"
 # The installed reader (model file shipped as package data) answers from the treaty article, with offsets that index
 # the file, and "next March" is among its answers.
 "$WORK/venv/bin/python" - "$WORK/answer.json" <<'PY'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -78,14 +79,18 @@ def test_platt_scaling_recovers_a_known_calibration():
     assert a == pytest.approx(0.8, abs=0.1) and b == pytest.approx(-1.0, abs=0.15)
 
 
-def test_a_second_stage_starts_from_the_first_stages_weights(bundle, tmp_path):
+def test_a_second_stage_starts_from_the_first_stages_weights(bundle, tmp_path, capsys):
     import torch
 
     first = tmp_path / "first"
     rt.train(bundle, first, epochs=1, batch_size=4, train_layers=1, save_every=0, max_steps=2)
     second = tmp_path / "second"
     args = ["train", "--bundle", str(bundle), "--out", str(second), "--init", str(first)]
+    capsys.readouterr()
     assert rt.main([*args, "--max-steps", "1", "--lr", "0", "--train-layers", "1", "--batch-size", "2"]) == 0
+    printed = capsys.readouterr()
+    assert re.search(r"epoch \d\.\d\d: \{'step': 1", printed.err)  # progress, on stderr
+    assert json.loads(printed.out)["steps"] == 1  # stdout is the summary alone
 
     def head(run):
         state = {}

@@ -116,3 +116,18 @@ def test_batches_are_padded_with_a_mask():
 def test_calibration_is_a_monotone_probability():
     values = [calibrated(s, (0.2, -1.0)) for s in (-20, -5, 0, 5, 20)]
     assert values == sorted(values) and all(0 < v < 1 for v in values)
+
+
+def test_a_windows_scores_do_not_depend_on_the_other_passages_read(seeds_dir):
+    """The int8 model scales activations per call: each window runs alone, so its answer cannot change with the rest
+    of what retrieval returned (it did, when windows were batched)."""
+    from kavosh.qa.reader_model import ReaderModel
+
+    model = ReaderModel()
+    model.warm_up()
+    question = "When will the Iran–Russia treaty end?"
+    articles = [p.read_text(encoding="utf-8")[:1200] for p in sorted(seeds_dir.iterdir())]
+    alone = model.logits(model.windows(question, articles[:1]))
+    together = model.logits(model.windows(question, articles))
+    np.testing.assert_array_equal(alone[0][0], together[0][0])
+    np.testing.assert_array_equal(alone[0][1], together[0][1])
