@@ -20,7 +20,6 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import ExtractedAnswer
 
-from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
 from kavosh.qa.reader_model import ReaderModel, Span, calibrated
 from kavosh.qa.results import article_span
 
@@ -42,6 +41,9 @@ def apply_type_prior(question: str, passages: list[str], spans: list[Span], bonu
     """
     if not bonus or not spans:
         return spans
+    # Imported here: its patterns take ~0.2 s to compile, and the shipped calibration sets no bonus (one-shot `ask`).
+    from kavosh.qa.answer_types import AnswerType, classify_question, find_candidates
+
     answer_type = classify_question(question)
     if answer_type is AnswerType.OTHER:
         return spans
