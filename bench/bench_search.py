@@ -184,8 +184,8 @@ class Corpus:
 
 def _fingerprint() -> str:
     h = hashlib.sha256(CORPUS_VERSION.encode())
-    for name in ("indexer/loaders.py", "indexer/chunking.py", "indexer/indexing.py"):
-        h.update((ROOT / name).read_bytes())
+    for path in sorted((ROOT / "indexer").rglob("*.py")) + [ROOT / "text" / "chunking.py"]:
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -238,6 +238,9 @@ class OnnxE5Engine:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads or available_cpus()
         options.inter_op_num_threads = 1
+        # No memory arena: batches vary in shape, and the arena kept ~175 MB more at peak (985 vs 810 MB measured on
+        # 64 texts of ~400 tokens) for no speed gain.
+        options.enable_cpu_mem_arena = False
         options.log_severity_level = 3
         try:
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
