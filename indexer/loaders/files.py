@@ -68,6 +68,18 @@ _NON_TEXT_EXTENSIONS = frozenset(
     ".npy .npz .pkl .pickle .onnx .pt .pth .safetensors .h5 .arrow .feather .ttf .otf .woff .woff2".split()
 )
 
+# A folder's licence and read-me files (examples/NOTICE, LICENSE, README) are not articles: inside folders, one of these
+# names without a known article extension is left out. Named on the command line, it is read like any other file.
+_PROJECT_FILES = frozenset(
+    {"readme", "license", "licence", "notice", "copying", "authors", "changelog", "contributing"}
+)
+
+
+def _is_project_file(name: str) -> bool:
+    path = Path(name)
+    return path.suffix.lower() not in _FORMAT_BY_EXTENSION and path.stem.lower() in _PROJECT_FILES
+
+
 _LOADERS: dict[FileFormat, Callable[[str, str, str, str], Iterator[Article | Skipped]]] = {
     FileFormat.TXT: _load_text,
     FileFormat.MD: _load_text,
@@ -160,7 +172,7 @@ def _walk(folder: Path) -> Iterator[Path | Skipped]:
     for dirpath, dirnames, filenames in os.walk(folder, onerror=on_error):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if name.startswith(".") or Path(name).suffix.lower() in _NON_TEXT_EXTENSIONS:
+            if name.startswith(".") or Path(name).suffix.lower() in _NON_TEXT_EXTENSIONS or _is_project_file(name):
                 continue
             file = Path(dirpath, name)
             if file.is_file():

@@ -92,7 +92,7 @@ def test_a_folder_mixing_known_unknown_and_binary_files(data_dir: Path, tmp_path
         shutil.copy(path, folder / path.name)
     record = json.loads((data_dir / "fars_news_sample" / "fars-news-1.json").read_text(encoding="utf-8"))[0]
     write(folder / "fars.json", json.dumps(record, ensure_ascii=False))
-    write(folder / "README", "About this folder\nArticles from two agencies.\n")
+    write(folder / "README", "About this folder\nArticles from two agencies.\n")  # a folder's read-me: left out
     write(folder / "blob.dat", random_binary())
     write(folder / "photo.png", random_binary())  # never text: left out without being opened
     write(folder / ".DS_Store", random_binary())  # hidden: left out
@@ -103,7 +103,6 @@ def test_a_folder_mixing_known_unknown_and_binary_files(data_dir: Path, tmp_path
     assert got == [
         (ham[0].name, headlines[0]),
         (ham[1].name, headlines[1]),
-        ("README", "About this folder"),
         ("blob.dat", "binary file (.dat)"),
         ("fars.json", " ".join(record["title"].split())),
     ]
@@ -115,3 +114,15 @@ def test_a_folder_of_only_never_text_files_has_no_supported_files(tmp_path: Path
     assert list(iter_files([tmp_path / "scans"])) == [
         Skipped(str((tmp_path / "scans").resolve()), "no supported files in folder")
     ]
+
+
+def test_a_folders_notice_and_licence_files_are_not_articles(tmp_path: Path) -> None:
+    """`kavosh index examples/` indexes the five articles, not examples/NOTICE; a NOTICE named explicitly is read."""
+    from kavosh.indexer.loaders import iter_files
+
+    (tmp_path / "story.txt").write_text("A headline\n\nThe story.", encoding="utf-8")
+    for name in ("NOTICE", "LICENSE", "README", "COPYING.txt"):
+        (tmp_path / name).write_text("Licensed under the Apache License.\n", encoding="utf-8")
+    found = sorted(p.name for p in iter_files([tmp_path]) if isinstance(p, Path))
+    assert found == ["COPYING.txt", "story.txt"]  # a known article extension is still taken
+    assert [p.name for p in iter_files([tmp_path / "NOTICE"])] == ["NOTICE"]
