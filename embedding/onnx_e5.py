@@ -96,7 +96,12 @@ def build_graph(weights: E5Weights) -> bytes:
         bias = const(f"{prefix}.bias", state[f"{prefix}.bias"])
         return node("LayerNormalization", [x, scale, bias], out, axis=-1, epsilon=eps)
 
-    heads_shape = const("heads_shape", np.array([0, 0, heads, head_dim], dtype=np.int64))
+    def split_heads(x: str, prefix: str, out: str, perm: list[int]) -> str:
+        """A projection split into heads: (batch, tokens, hidden) -> (batch, heads, tokens, head_dim) by `perm`."""
+        split = node("Reshape", [linear(x, prefix, out), "heads_shape"], f"{out}4")
+        return node("Transpose", [split], f"{out}t", perm=perm)
+
+    const("heads_shape", np.array([0, 0, heads, head_dim], dtype=np.int64))
     hidden_shape = const("hidden_shape", np.array([0, 0, hidden], dtype=np.int64))
     const("one", np.array(1.0, dtype=np.float32))
     const("neg", np.array(-10000.0, dtype=np.float32))
@@ -113,24 +118,9 @@ def build_graph(weights: E5Weights) -> bytes:
     x = layer_norm("embeddings", "embeddings.LayerNorm", "h0")
     for i in range(n_layers):
         p = f"encoder.layer.{i}"
-        q = node(
-            "Transpose",
-            [node("Reshape", [linear(x, f"{p}.attention.self.query", f"l{i}.q"), heads_shape], f"l{i}.q4")],
-            f"l{i}.qt",
-            perm=[0, 2, 1, 3],
-        )
-        k = node(
-            "Transpose",
-            [node("Reshape", [linear(x, f"{p}.attention.self.key", f"l{i}.k"), heads_shape], f"l{i}.k4")],
-            f"l{i}.kt",
-            perm=[0, 2, 3, 1],
-        )
-        v = node(
-            "Transpose",
-            [node("Reshape", [linear(x, f"{p}.attention.self.value", f"l{i}.v"), heads_shape], f"l{i}.v4")],
-            f"l{i}.vt",
-            perm=[0, 2, 1, 3],
-        )
+        q = split_heads(x, f"{p}.attention.self.query", f"l{i}.q", [0, 2, 1, 3])
+        k = split_heads(x, f"{p}.attention.self.key", f"l{i}.k", [0, 2, 3, 1])  # keys transposed for q @ k
+        v = split_heads(x, f"{p}.attention.self.value", f"l{i}.v", [0, 2, 1, 3])
         scores = node(
             "Add",
             [node("Mul", [node("MatMul", [q, k], f"l{i}.qk"), "scale"], f"l{i}.qks"), "attn_bias"],
