@@ -250,9 +250,18 @@ def _bmp_span_engine() -> tuple[Any, Any, Any]:
     return (*_compile_span_patterns(re.compile, re.VERBOSE, classes), re.compile(classes["AL"]))
 
 
+# Texts shorter than this go to the `regex` engine until the stdlib one is built: building it costs ~0.2 s, which a
+# one-shot `kavosh search` would pay for a five-word query; indexing or a long text builds it once and then uses it.
+_BUILD_BMP_ENGINE_FROM_CHARS = 2000
+
+
 def _span_engine(nct: str) -> tuple[Any, Any, Any]:
-    """(span pattern, pair pattern, Arabic-letter pattern) for this text."""
-    return _SPAN_ENGINE if _NON_BMP_RE.search(nct) else _bmp_span_engine()
+    """(span pattern, pair pattern, Arabic-letter pattern) for this text (both engines find the same spans)."""
+    if _NON_BMP_RE.search(nct):
+        return _SPAN_ENGINE
+    if len(nct) < _BUILD_BMP_ENGINE_FROM_CHARS and not _bmp_span_engine.cache_info().currsize:
+        return _SPAN_ENGINE
+    return _bmp_span_engine()
 
 
 # Detached Persian affixes are glued to their word when only spaces/joiners separate them (ZWNJ typed as a

@@ -365,3 +365,17 @@ def test_embedding_text_folds_only_letter_and_digit_variants():
 )
 def test_languages_in_follows_the_scripts_of_the_letters(text, expected):
     assert languages_in(text) == expected
+
+
+def test_a_short_query_does_not_build_the_stdlib_engine() -> None:
+    """A one-shot search analyses a few words: it must not pay for building the stdlib patterns (~0.2 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from kavosh.text import analysis as a\n"
+        "print(a.analyze('Iran Russia treaty'), a._bmp_span_engine.cache_info().currsize)\n"
+        "print(len(a.analyze('Iran and Russia signed the treaty. ' * 100)), a._bmp_span_engine.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["['iran', 'russia', 'treati'] 0", "400 1"]
