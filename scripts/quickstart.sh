@@ -12,6 +12,8 @@ echo; echo '$ kavosh search "Putin sanctions" -k 5'
 kavosh search "Putin sanctions" -k 5
 echo; echo '$ kavosh ask "When does the Iran–Russia treaty expire?"'
 kavosh ask "When does the Iran–Russia treaty expire?"
+echo; echo '$ kavosh ask "When will the Iran–Russia treaty end?"'
+kavosh ask "When will the Iran–Russia treaty end?"
 echo; echo '$ kavosh ask "معاهده ایران و روسیه کی تمام می‌شود؟"'
 kavosh ask "معاهده ایران و روسیه کی تمام می‌شود؟"
 echo
