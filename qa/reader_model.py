@@ -212,9 +212,9 @@ class ReaderModel:
 
     @cached_property
     def _encoder(self) -> Any:
-        from kavosh.embedding.e5_weights import E5Weights
+        from kavosh.embedding.e5_weights import shared_weights
 
-        return E5Weights.load()  # checks the file's hash: the reader was fine-tuned on exactly these weights
+        return shared_weights()  # checks the file's hash: the reader was fine-tuned on exactly these weights
 
     @cached_property
     def tokenizer(self) -> Any:
