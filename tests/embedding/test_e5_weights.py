@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import struct
 
 import numpy as np
@@ -27,13 +26,10 @@ def weights() -> E5Weights:
 
 
 @pytest.fixture(scope="module")
-def texts(data_dir) -> list[str]:
+def texts(qa_articles) -> list[str]:
     """Hand-picked edge cases plus real English and Persian paragraphs and questions."""
     out = list(TEXTS)
-    persian = json.loads((data_dir / "persianqa" / "pqa_test.json").read_text(encoding="utf-8"))["data"]
-    english = json.loads(
-        (data_dir / "squad2_dev_cs224n_half" / "dev-v2.0.cs224n-half.json").read_text(encoding="utf-8")
-    )["data"]
+    persian, english = qa_articles
     for article in persian[:12] + english[:12]:
         paragraph = article["paragraphs"][0]
         out += [paragraph["context"][:1500], paragraph["qas"][0]["question"]]

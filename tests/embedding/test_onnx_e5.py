@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -30,13 +28,10 @@ def engine(tmp_path_factory) -> OnnxE5Engine:
 
 
 @pytest.fixture(scope="module")
-def texts(data_dir) -> list[str]:
+def texts(qa_articles) -> list[str]:
     """Edge cases, real English and Persian paragraphs, and one text past the 512-token window."""
     out = list(TEXTS)
-    persian = json.loads((data_dir / "persianqa" / "pqa_test.json").read_text(encoding="utf-8"))["data"]
-    english = json.loads(
-        (data_dir / "squad2_dev_cs224n_half" / "dev-v2.0.cs224n-half.json").read_text(encoding="utf-8")
-    )["data"]
+    persian, english = qa_articles
     for article in persian[:6] + english[:6]:
         out.append(article["paragraphs"][0]["context"][:1200])
     out.append(" ".join(p["context"] for p in english[0]["paragraphs"][:4]))  # > 510 tokens: several windows
