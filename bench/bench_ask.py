@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import sys
 import tempfile
 import time
@@ -46,8 +43,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from haystack import Document
 
+    from bench.bench_search import machine_info, peak_rss_mb
     from kavosh.evaluation.metrics import latency_summary
     from kavosh.service.service import Kavosh
 
@@ -79,9 +78,9 @@ def main() -> int:
             "questions": len(ask_s),
         }
     base.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     out = {
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "machine": machine_info(),
         "corpus": "5 seed articles, hybrid retrieval, 10 chunks read, 3 answers",
         "readers": results,
         "peak_rss_mb": round(peak_mb),

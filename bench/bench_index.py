@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -163,21 +161,16 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
-    report: dict[str, Any] = {
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-        },
-        "date": time.strftime("%Y-%m-%d"),
-    }
+    from bench.bench_search import machine_info, peak_rss_mb
+
+    report: dict[str, Any] = {"machine": machine_info(), "date": time.strftime("%Y-%m-%d")}
     if args.runs:
         report["one_shot_cli"] = bench_cli(args.runs)
     if args.embed_sample:
         report["embedding"] = bench_embedding(args.embed_sample)
     if args.index_job_chunks:
         report["indexing_job"] = bench_indexing_job(args.index_job_chunks)
-    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["peak_rss_mb"] = round(peak_rss_mb())
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

