@@ -18,8 +18,11 @@ TORCH_INDEX=https://download.pytorch.org/whl/cpu
 have_torch() { .venv/bin/python -c "import torch" 2>/dev/null; }
 if ! have_torch; then
     say "looking for a CPU build of torch (for the hf and train extras)"
-    if $PIP install -q --no-index torch==2.13.0 2>/dev/null; then  # a wheel already on this machine (find-links)
-        say "installed torch 2.13.0 (CPU) from a wheel on this machine"
+    # A wheel already on this machine (pip's find-links): take torch itself from it alone (--no-index, so a CUDA build
+    # can never be picked), then its small dependencies (filelock, sympy, ...) from the package index.
+    if $PIP install -q --no-index --no-deps torch==2.13.0 2>/dev/null; then
+        say "installing torch 2.13.0 (CPU) from a wheel on this machine, and its dependencies"
+        $PIP install -q torch==2.13.0
     elif .venv/bin/python -c "import urllib.request; urllib.request.urlopen('$TORCH_INDEX/torch/', timeout=5)" \
             2>/dev/null; then
         say "installing torch from PyTorch's CPU index (about 200 MB)"
@@ -31,7 +34,7 @@ if ! have_torch; then
 fi
 
 EXTRAS=dev
-if have_torch; then EXTRAS=dev,hf,train; fi
+if have_torch; then EXTRAS=dev,hf,train,hf-test; fi
 STAMP=.venv/.kavosh-installed
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$EXTRAS" ] || [ pyproject.toml -nt "$STAMP" ] \
         || [ setup.py -nt "$STAMP" ]; then

@@ -6,13 +6,17 @@ unchanged (attention and feed-forward outputs are zeroed, so the residuals carry
 so that the start logit is high only on "next" / "اسفند" and the end logit high only on "march" / "آینده".
 """
 
-import huggingface_hub.constants
 import pytest
-import torch
-from haystack import Document
-from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
 
-from kavosh.qa.transformer_reader import (
+# The Hugging Face reader is the `hf` extra (torch, transformers, transformers-haystack); without it, skip.
+torch = pytest.importorskip("torch", reason="the hf extra is not installed (pip install 'kavosh[hf]')")
+pytest.importorskip("haystack_integrations.components.readers.transformers", reason="the hf extra is not installed")
+
+import huggingface_hub.constants  # noqa: E402
+from haystack import Document  # noqa: E402
+from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast  # noqa: E402
+
+from kavosh.qa.transformer_reader import (  # noqa: E402
     CALIBRATION_FACTOR,
     DEFAULT_READER_MODEL,
     build_transformer_reader,
