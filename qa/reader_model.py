@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -228,8 +229,17 @@ class ReaderModel:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def warm_up(self) -> None:
-        """Load the tokenizer, the embeddings' file and the ONNX session (safe to call twice)."""
-        _ = self.tokenizer, self._session
+        """Load the tokenizer, the embeddings' file and the ONNX session (safe to call twice).
+
+        The ONNX session is created on a second thread while this one reads the weight file and builds the tokenizer:
+        ONNX Runtime releases the GIL while it loads, so a one-shot ``kavosh ask`` saves the session's ~0.2 s.
+        """
+        if "tokenizer" in self.__dict__ and "_session" in self.__dict__:
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            session = pool.submit(lambda: self._session)
+            _ = self.tokenizer
+            session.result()  # re-raises a load error here
 
     @property
     def max_length(self) -> int:

