@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from kavosh.embedding.e5_weights import E5Weights, E5WeightsError, pad_ids, shared_weights
+from kavosh.embedding.e5_weights import E5Weights, E5WeightsError, cache_dir, pad_ids, shared_weights
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,6 @@ OPSET = 17
 
 class OnnxE5Error(RuntimeError):
     """The ONNX engine cannot be built or loaded (the message is one line)."""
-
-
-def cache_dir() -> Path:
-    """Where built graphs are kept: ``$XDG_CACHE_HOME/kavosh`` (``~/.cache/kavosh``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kavosh"
 
 
 def available() -> bool:

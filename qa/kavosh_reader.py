@@ -84,7 +84,7 @@ class KavoshReader:
         :param top_k: The most answers returned (before the final no-answer).
         :param no_answer_threshold: Abstain when the best answer's calibrated score is below this; None for the
             threshold fitted with the model.
-        :param threads: ONNX Runtime threads; None for all cores.
+        :param threads: windows scored at once, one thread each; None for one per CPU (at most 8).
         :raises TypeError: For arguments of the wrong type.
         :raises ValueError: For out-of-range values.
         """
