@@ -108,6 +108,8 @@ class SearchResult:
     hits: list[SearchHit]
     mode: str = "hybrid"
     seconds: float = 0.0
+    #: what the filters did that a reader would not see in the hits (undated articles left out, unknown source)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +117,7 @@ class SearchResult:
             "mode": self.mode,
             "hits": [h.to_dict() for h in self.hits],
             "seconds": round(self.seconds, 4),
+            "notes": list(self.notes),
         }
 
 
@@ -128,6 +131,8 @@ class AskResult:
     passages: list[SearchHit] = field(default_factory=list)
     no_answer_score: float | None = None
     seconds: float = 0.0
+    #: as `SearchResult.notes`
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +142,7 @@ class AskResult:
             "no_answer_score": None if self.no_answer_score is None else round(self.no_answer_score, 6),
             "passages": [p.to_dict() for p in self.passages],
             "seconds": round(self.seconds, 4),
+            "notes": list(self.notes),
         }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from kavosh.qa.results import AskResult, SearchHit, SearchResult, cite_answers
 from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
 from kavosh.service.extras import require_extra
 from kavosh.service.settings import Settings, default_store_path
-from kavosh.store.base import StoredArticle, StoreError
+from kavosh.store.base import SOURCES_IN_STATS, StoredArticle, StoreError
 from kavosh.store.embedded.document_store import EmbeddedDocumentStore
 from kavosh.text.dates import check_day
 
@@ -50,9 +51,16 @@ class ReaderKind(Enum):
 
 
 def build_filters(
-    lang: str | None = None, source: str | None = None, date_from: str | None = None, date_to: str | None = None
+    lang: str | None = None,
+    source: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    include_undated: bool = False,
 ) -> dict[str, Any] | None:
-    """Haystack filters for the UI's and CLI's filter options (``None`` when no option is set)."""
+    """Haystack filters for the UI's and CLI's filter options (``None`` when no option is set).
+
+    :param include_undated: with a date range, also keep articles that have no date (otherwise a range leaves them out).
+    """
     conditions: list[dict[str, Any]] = []
     if lang:
         if lang not in ("fa", "en"):
@@ -60,9 +68,15 @@ def build_filters(
         conditions.append({"field": "meta.lang", "operator": "==", "value": lang})
     if source:
         conditions.append({"field": "meta.source", "operator": "==", "value": source})
-    for value, op in ((date_from, ">="), (date_to, "<=")):
-        if value:
-            conditions.append({"field": "meta.published", "operator": op, "value": check_day(value)})
+    dates = [
+        {"field": "meta.published", "operator": op, "value": check_day(value)}
+        for value, op in ((date_from, ">="), (date_to, "<="))
+        if value
+    ]
+    if dates and include_undated:
+        undated = {"field": "meta.published", "operator": "==", "value": None}
+        dates = [{"operator": "OR", "conditions": [{"operator": "AND", "conditions": dates}, undated]}]
+    conditions += dates
     if not conditions:
         return None
     return {"operator": "AND", "conditions": conditions}
@@ -77,6 +91,7 @@ def _checked_request(
     source: str | None,
     date_from: str | None,
     date_to: str | None,
+    include_undated: bool = False,
 ) -> tuple[str, RetrievalMode, dict[str, Any] | None]:
     """Validate a search or ask request. :raises ValueError: naming what is wrong."""
     text = (text or "").strip()
@@ -84,7 +99,7 @@ def _checked_request(
         raise ValueError(f"empty {kind}")
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
-    return text, RetrievalMode.from_str(mode), build_filters(lang, source, date_from, date_to)
+    return text, RetrievalMode.from_str(mode), build_filters(lang, source, date_from, date_to, include_undated)
 
 
 class Kavosh:
@@ -279,12 +294,16 @@ class Kavosh:
         source: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        include_undated: bool = False,
     ) -> SearchResult:
         """Ranked passages from both languages.
 
+        :param include_undated: with ``date_from``/``date_to``, also search articles that have no date.
         :raises ValueError: for an empty query, a bad mode, k or filter value.
         """
-        query, retrieval_mode, filters = _checked_request("query", query, k, mode, lang, source, date_from, date_to)
+        query, retrieval_mode, filters = _checked_request(
+            "query", query, k, mode, lang, source, date_from, date_to, include_undated
+        )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
         output = pipeline.run(retrieval_inputs(retrieval_mode, query, k, filters))
@@ -294,7 +313,32 @@ class Kavosh:
             hits=[SearchHit.from_document(d) for d in docs],
             mode=retrieval_mode.value,
             seconds=time.perf_counter() - started,
+            notes=self._filter_notes(bool(docs), source, bool(date_from or date_to) and not include_undated),
         )
+
+    def _filter_notes(self, found: bool, source: str | None, date_range: bool) -> list[str]:
+        """What the filters left out that the hits do not show: undated articles under a date range, and the sources
+        there are when a source filter found nothing."""
+        if not (date_range or (source and not found)):
+            return []
+        stats = self.store.stats()
+        notes = []
+        undated = int(stats.get("undated", 0) or 0)
+        if date_range and undated:
+            plural = "s" if undated != 1 else ""
+            notes.append(
+                f"{undated} undated article{plural} left out by the date filter; include undated articles"
+                " (--include-undated) to keep them"
+            )
+        known = stats.get("sources") or {}
+        if source and not found and source not in known:  # a known source: the query found nothing there
+            if not known:
+                notes.append(f"no article in this store has a source (asked for {source!r})")
+            elif len(known) < SOURCES_IN_STATS:
+                notes.append(f"no articles from source {source!r}; sources in this store: {', '.join(sorted(known))}")
+            else:
+                notes.append(f"nothing from source {source!r}; the largest sources here: {', '.join(known)}")
+        return notes
 
     def ask(
         self,
@@ -306,15 +350,17 @@ class Kavosh:
         date_from: str | None = None,
         date_to: str | None = None,
         depth: int = DEFAULT_READER_DEPTH,
+        include_undated: bool = False,
     ) -> AskResult:
         """Answers extracted from the best passages, each citing its article, passage and offsets.
 
         :param k: answers wanted.
         :param depth: retrieved chunks the reader reads.
+        :param include_undated: with ``date_from``/``date_to``, also read articles that have no date.
         :raises ValueError: for an empty question or bad options.
         """
         question, retrieval_mode, filters = _checked_request(
-            "question", question, k, mode, lang, source, date_from, date_to
+            "question", question, k, mode, lang, source, date_from, date_to, include_undated
         )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=True)
@@ -332,6 +378,7 @@ class Kavosh:
             passages=passages,
             no_answer_score=no_answer,
             seconds=time.perf_counter() - started,
+            notes=self._filter_notes(bool(passages), source, bool(date_from or date_to) and not include_undated),
         )
 
     def show(self, doc_id_or_path: str) -> StoredArticle:
@@ -343,6 +390,18 @@ class Kavosh:
         if article is None:
             raise KeyError(f"no article {doc_id_or_path!r} in the store")
         return article
+
+    def articles(self, doc_id_or_path: str) -> list[StoredArticle]:
+        """Every article an id, key, file or folder names: a multi-article file (JSON, JSONL, CSV) or a folder gives
+        all of its articles, in key order (numbers in keys compared as numbers: ``feed.json#2`` before ``#10``).
+
+        :raises KeyError: if no article matches.
+        """
+        doc_ids = self.store.find_articles(doc_id_or_path)
+        found = [a for a in (self.store.get_article(d) for d in doc_ids) if a is not None]
+        if not found:
+            raise KeyError(f"no article {doc_id_or_path!r} in the store")
+        return sorted(found, key=lambda a: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", a.key)])
 
     def delete(self, doc_id_or_path: str) -> int:
         """Delete the articles an id, key, file or folder names. :returns: how many were deleted.

@@ -86,6 +86,11 @@ class StoredArticle:
         }
 
 
+#: sources a store's ``stats()`` lists, the largest first (a shorter list is every source there is); ``stats()`` also
+#: counts the ``undated`` articles (no or no readable publication date)
+SOURCES_IN_STATS = 20
+
+
 @runtime_checkable
 class ArticleStore(Protocol):
     """What the indexer, the service and the retrievers use: the embedded store and the Elasticsearch store."""

@@ -92,6 +92,8 @@ def to_sql(filters: dict[str, Any] | None) -> tuple[str, list[Any]]:
             raise FilterError(f"operator {op!r} needs a list value, got {value!r}")
         marks = ",".join("?" * len(value)) or "NULL"
         return f"{column} {'IN' if op == 'in' else 'NOT IN'} ({marks})", list(value)
+    if value is None and column == "published":  # no date: stored as '' (tantivy's published_key 0, as ES's missing)
+        return ("published = ''" if op == "==" else "published != ''"), []
     if value is None:
         return (f"{column} IS NULL" if op == "==" else f"{column} IS NOT NULL"), []
     if column == "published":

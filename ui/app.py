@@ -67,6 +67,12 @@ with st.sidebar:
     date_to = st.date_input(
         "Published to", value=None, min_value=DATE_MIN, max_value=DATE_MAX, key="date_to", format="YYYY-MM-DD"
     )
+    include_undated = st.checkbox(
+        "Include undated articles",
+        key="include_undated",
+        disabled=not (date_from or date_to),
+        help="A date range leaves out articles that have no publication date; tick to keep them.",
+    )
 
     st.header("Add articles")
     uploads = st.file_uploader(
@@ -137,6 +143,7 @@ request = client.QueryRequest(
     source=source or None,
     date_from=date_from.isoformat() if date_from else None,
     date_to=date_to.isoformat() if date_to else None,
+    include_undated=bool(include_undated and (date_from or date_to)),
 )
 
 opened = st.session_state.get("open_article")
@@ -157,6 +164,9 @@ with st.spinner("Reading the articles…" if client.query_kind(query, kind) is c
 if outcome.error:
     st.error(outcome.error)
     st.stop()
+
+for note in (outcome.ask if outcome.kind is client.QueryKind.ASK else outcome.search).notes:
+    st.caption(f"ℹ️ {note}")
 
 if outcome.kind is client.QueryKind.ASK:
     result = outcome.ask

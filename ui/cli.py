@@ -54,6 +54,9 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="only articles from this source")
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="published on or after")
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="published on or before")
+    parser.add_argument(
+        "--include-undated", action="store_true", help="with --from/--to, also articles that have no date"
+    )
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
 
 
@@ -226,6 +229,12 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
 
+def _print_notes(notes: list[str]) -> None:
+    """What the filters did (undated articles left out, the sources there are), on stderr above the results."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def _bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"[{text}]"
 
@@ -324,9 +333,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             source=args.source,
             date_from=args.date_from,
             date_to=args.date_to,
+            include_undated=args.include_undated,
         )
 
     def show(result: Any) -> None:
+        _print_notes(result.notes)
         if not result.hits:
             print("no passages found")
         for rank, hit in enumerate(result.hits, start=1):
@@ -350,9 +361,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
             source=args.source,
             date_from=args.date_from,
             date_to=args.date_to,
+            include_undated=args.include_undated,
         )
 
     def show(result: Any) -> None:
+        _print_notes(result.notes)
         if not result.answers:
             print(f"no answer found (reader: {result.reader})")
             for hit in result.passages[:3]:
@@ -383,7 +396,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    article = open_service(args).show(args.id_or_path)
+    found = open_service(args).articles(args.id_or_path)
+    if len(found) > 1:  # a multi-article file or a folder: list them, each with the id that shows it
+        if args.json:
+            _print_json({"count": len(found), "articles": [{**a.to_dict(), "text": None} for a in found]})
+            return EXIT_OK
+        print(f"{len(found)} articles in {args.id_or_path} (kavosh show ID shows one):")
+        for a in found:
+            print(f"  {a.doc_id[:12]}  [{a.lang}] {a.published or '----------'}  {a.title or a.key}")
+        return EXIT_OK
+    article = found[0]
     if args.json:
         _print_json(article.to_dict())
     else:

@@ -228,6 +228,7 @@ class QueryRequest:
     source: str | None = None
     date_from: str | None = None
     date_to: str | None = None
+    include_undated: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ def run_query(handle: ServiceHandle, request: QueryRequest) -> QueryOutcome:
         "source": request.source,
         "date_from": request.date_from,
         "date_to": request.date_to,
+        "include_undated": request.include_undated,
     }
 
     def compute(service: Any) -> QueryOutcome:

@@ -42,7 +42,7 @@ from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils import Secret
 from haystack_integrations.document_stores.elasticsearch.filters import _normalize_filters
 
-from kavosh.store.base import CHUNK_COLUMNS, SCHEMA_VERSION, StoredArticle, StoreError
+from kavosh.store.base import CHUNK_COLUMNS, SCHEMA_VERSION, SOURCES_IN_STATS, StoredArticle, StoreError
 from kavosh.store.elasticsearch.analysis import (
     ES_ANALYSIS_VERSION,
     SIMILARITIES,
@@ -952,12 +952,14 @@ class ElasticsearchStore:
         settings = self.settings()
         aggs = {
             "languages": {"terms": {"field": "lang", "size": 100, "order": {"_key": "asc"}}},
-            "sources": {"terms": {"field": "source", "size": 20, "exclude": [""]}},
+            "sources": {"terms": {"field": "source", "size": SOURCES_IN_STATS, "exclude": [""]}},
+            "undated": {"filter": {"term": {"published": ""}}},
             "first": {"terms": {"field": "published", "size": 1, "order": {"_key": "asc"}, "exclude": [""]}},
             "last": {"terms": {"field": "published", "size": 1, "order": {"_key": "desc"}, "exclude": [""]}},
         }
         result = self._search(self.article_index, {"size": 0, "aggs": aggs, "track_total_hits": True})
-        buckets = {name: agg["buckets"] for name, agg in result.get("aggregations", {}).items()}
+        aggregations = result.get("aggregations", {})
+        buckets = {name: agg["buckets"] for name, agg in aggregations.items() if "buckets" in agg}
         indices = [self.article_index] + ([self.index] if self._chunk_index_exists() else [])
         sizes = self.client.indices.stats(index=indices, metric="store")
         disk = int(sizes.get("_all", {}).get("total", {}).get("store", {}).get("size_in_bytes", 0))
@@ -973,6 +975,7 @@ class ElasticsearchStore:
                 (buckets.get("first") or [{"key": ""}])[0]["key"],
                 (buckets.get("last") or [{"key": ""}])[0]["key"],
             ],
+            "undated": int(aggregations.get("undated", {}).get("doc_count", 0)),
             "embedder": settings.get("embedder", ""),
             "dim": int(settings.get("dim", 0) or 0),
             "analysis_version": settings.get("es_analysis_version", ""),

@@ -33,7 +33,7 @@ from haystack import Document, default_from_dict, default_to_dict
 from haystack.document_stores.errors import DuplicateDocumentError
 from haystack.document_stores.types import DuplicatePolicy
 
-from kavosh.store.base import CHUNK_COLUMNS, SCHEMA_VERSION, StoredArticle, StoreError
+from kavosh.store.base import CHUNK_COLUMNS, SCHEMA_VERSION, SOURCES_IN_STATS, StoredArticle, StoreError
 from kavosh.store.filters import date_key, to_sql, to_tantivy
 from kavosh.text.analysis import ANALYSIS_VERSION, analyze
 
@@ -704,10 +704,13 @@ class EmbeddedDocumentStore:
         langs = dict(self.db.execute("SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang"))
         sources = dict(
             self.db.execute(
-                "SELECT source, COUNT(*) FROM articles WHERE source != '' GROUP BY source ORDER BY 2 DESC LIMIT 20"
+                "SELECT source, COUNT(*) FROM articles WHERE source != '' GROUP BY source ORDER BY 2 DESC LIMIT ?",
+                (SOURCES_IN_STATS,),
             )
         )
-        dates = self.db.execute("SELECT MIN(published), MAX(published) FROM articles WHERE published != ''").fetchone()
+        dates = self.db.execute(
+            "SELECT MIN(NULLIF(published, '')), MAX(NULLIF(published, '')), SUM(published = '') FROM articles"
+        ).fetchone()
         disk = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
         matrix, alive = self._matrix()
         return {
@@ -718,6 +721,7 @@ class EmbeddedDocumentStore:
             "languages": langs,
             "sources": sources,
             "published_range": [dates[0] or "", dates[1] or ""],
+            "undated": int(dates[2] or 0),
             "embedder": settings.get("embedder", ""),
             "dim": int(settings.get("dim", 0) or 0),
             "analysis_version": settings.get("analysis_version", ""),

@@ -142,3 +142,50 @@ def test_interrupted_indexing_keeps_committed_batches(tmp_path, seeds_dir, monke
     resumed = reopened.index([seeds_dir])
     assert (resumed.indexed, resumed.unchanged) == (3, 2)
     reopened.close()
+
+
+UNDATED_NOTE = (
+    "1 undated article left out by the date filter; include undated articles (--include-undated) to keep them"
+)
+
+
+@pytest.fixture(scope="module")
+def dated_service(tmp_path_factory):
+    """Three English articles: two dated from source bbc, one undated from fars."""
+    import json
+
+    folder = tmp_path_factory.mktemp("dated")
+    rows = [
+        {"title": "Trade talks resume", "text": "Iran and Russia resumed trade talks on Monday.", "date": "2020-01-06",
+         "source": "bbc"},
+        {"title": "Ports talks end", "text": "The ports talks between the two countries ended.", "date": "2019-05-02",
+         "source": "bbc"},
+        {"title": "Oil talks", "text": "Oil talks between Iran and Russia went on in Moscow.", "source": "fars"},
+    ]  # fmt: skip
+    (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    service = Kavosh(folder / "store", create=True, reader="offline", workers=1)
+    service.index([folder / "feed.jsonl"])
+    yield service
+    service.close()
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_a_date_filter_says_how_many_undated_articles_it_left_out(dated_service, mode):
+    result = dated_service.search("talks", mode=mode, date_from="2020-01-01")
+    assert [h.title for h in result.hits] == ["Trade talks resume"]
+    assert result.notes == [UNDATED_NOTE]
+    kept = dated_service.search("talks", mode=mode, date_from="2020-01-01", include_undated=True)
+    assert sorted(h.title for h in kept.hits) == ["Oil talks", "Trade talks resume"]
+    assert kept.notes == [] and kept.to_dict()["notes"] == []
+
+
+def test_an_unknown_source_is_answered_with_the_sources_there_are(dated_service):
+    result = dated_service.search("talks", source="reuters")
+    assert result.hits == []
+    assert result.notes == ["no articles from source 'reuters'; sources in this store: bbc, fars"]
+    assert dated_service.search("talks", source="fars").notes == []  # found: nothing to say
+    asked = dated_service.ask("Where did the oil talks go on?", source="reuters", date_to="2030-01-01")
+    assert asked.notes == [
+        UNDATED_NOTE,
+        "no articles from source 'reuters'; sources in this store: bbc, fars",
+    ]

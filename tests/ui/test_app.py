@@ -155,6 +155,11 @@ def test_date_filter_that_matches_nothing_says_so(seed_app):
     at = submit(seed_app, "Putin sanctions")
     assert not cards(at, "hit")
     assert any("No passages found" in i.value for i in at.info)
+    # the seed articles have no dates: the page says the filter left them out, and the checkbox brings them back
+    assert any("5 undated articles left out by the date filter" in c.value for c in at.caption)
+    at.checkbox(key="include_undated").check()
+    at = submit(at, "Putin sanctions")
+    assert cards(at, "hit") and not any("undated" in c.value for c in at.caption)
 
 
 def test_store_statistics_in_the_sidebar(seed_app):

@@ -94,6 +94,50 @@ def test_stats_show_delete(cli_store, capsys, tmp_path):
     assert run_json(capsys, ["stats", "--store", str(copy), "--json"])["articles"] == 4
 
 
+def test_show_lists_the_articles_of_a_multi_article_file(tmp_path, capsys):
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        {"title": "Trade talks resume", "text": "Iran and Russia resumed trade talks.", "date": "2020-01-06"},
+        {"title": "Ports deal signed", "text": "The two countries signed a ports deal.", "date": "2020-01-07"},
+        {"title": "پیمان بندرها", "text": "دو کشور در مسکو پیمان بندرها را امضا کردند."},
+    ]  # fmt: skip
+    rows += [{"title": f"Brief {n}", "text": f"Brief number {n} on the talks in Tehran."} for n in range(4, 12)]
+    feed.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    store = str(tmp_path / "s")
+    assert main(["index", str(feed), "--store", store, "--no-progress", "--workers", "1"]) == 0
+    listing = run_json(capsys, ["show", str(feed), "--store", store, "--json"])
+    assert listing["count"] == 11
+    assert [a["title"] for a in listing["articles"]] == [r["title"] for r in rows]
+    assert all(a["text"] is None for a in listing["articles"])
+    capsys.readouterr()
+    assert main(["show", str(feed), "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"11 articles in {feed}") and "Ports deal signed" in out and "2020-01-07" in out
+    one = listing["articles"][1]["doc_id"]
+    assert run_json(capsys, ["show", one, "--store", store, "--json"])["text"].startswith("The two countries")
+
+
+def test_filters_say_what_they_left_out(tmp_path, capsys):
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        {"title": "Trade talks resume", "text": "Iran and Russia talks.", "date": "2020-01-06", "source": "bbc"},
+        {"title": "Oil talks", "text": "Oil talks between Iran and Russia went on.", "source": "fars"},
+    ]  # fmt: skip
+    feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    store = str(tmp_path / "s")
+    assert main(["index", str(feed), "--store", store, "--no-progress", "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["search", "talks", "--store", store, "--from", "2020-01-01"]) == 0
+    captured = capsys.readouterr()
+    assert "note: 1 undated article left out by the date filter; include undated articles" in captured.err
+    assert "Trade talks resume" in captured.out and "Oil talks" not in captured.out
+    argv = ["search", "talks", "--store", store, "--from", "2020-01-01", "--include-undated", "--json"]
+    kept = run_json(capsys, argv)
+    assert sorted(h["title"] for h in kept["hits"]) == ["Oil talks", "Trade talks resume"] and kept["notes"] == []
+    assert main(["ask", "Where did the oil talks go on?", "--store", store, "--source", "reuters"]) == 0
+    assert "note: no articles from source 'reuters'; sources in this store: bbc, fars" in capsys.readouterr().err
+
+
 def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()

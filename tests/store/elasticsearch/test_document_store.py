@@ -2,7 +2,8 @@
 
 No Elasticsearch can run on this machine, so the client's transport talks to ``FakeCluster``: a node class that
 records every request (method, path, body) and answers with Elasticsearch 8 JSON from a small in-memory model
-(indices, bulk, mget, term/terms/prefix/range/bool queries, kNN by exact cosine, highlights, terms aggregations).
+(indices, bulk, mget, term/terms/prefix/range/bool queries, kNN by exact cosine, highlights, terms and filter
+aggregations).
 Its text matching uses ``kavosh.text.analysis.analyze`` (which the ``kavosh`` analyzer reproduces, see
 ``test_es_analysis.py``) and ranks by matched-term counts, not BM25: tests here assert request bodies, the
 documents built from responses and the store's bookkeeping, not Elasticsearch's ranking. The live tests at the end
@@ -302,8 +303,11 @@ class FakeCluster:
         response: dict[str, Any] = {"took": 1, "timed_out": False, "hits": {"total": {"value": total, "relation": "eq"},
                                                                             "hits": hits}}  # fmt: skip
         if "aggs" in body:
+            docs = [(d, self.indices[i]["docs"][d]) for i, d, _ in scored]
             response["aggregations"] = {
-                name: _terms_agg(agg["terms"], [self.indices[i]["docs"][d] for i, d, _ in scored])
+                name: _terms_agg(agg["terms"], [src for _, src in docs])
+                if "terms" in agg
+                else {"doc_count": sum(self.score(agg["filter"], d, src) is not None for d, src in docs)}
                 for name, agg in body["aggs"].items()
             }
         return response
@@ -643,6 +647,7 @@ def test_stats(es_store):
     assert stats["articles"] == 3 and stats["chunks"] == sum(len(c) for _, c in (TREATY, SPORTS, PERSIAN))
     assert stats["languages"] == {"en": 2, "fa": 1}
     assert stats["published_range"] == ["2019-03-01T10:00:00+03:30", "2020-07-22"]
+    assert stats["undated"] == 1  # the Persian article has no date
     assert stats["embedder"] == "test-model" and stats["dim"] == DIM
     assert stats["analysis_version"] == ES_ANALYSIS_VERSION and stats["disk_bytes"] > 0
 
@@ -678,6 +683,16 @@ def test_bm25_body_targets_analysed_text_without_fuzziness_and_asks_for_highligh
     assert body["highlight"]["pre_tags"] == [HIGHLIGHT_START] and body["highlight"]["post_tags"] == [HIGHLIGHT_END]
     assert "embedding" in body["_source"]["excludes"]
     assert "fuzziness" not in json.dumps(body)
+
+
+def test_a_date_range_that_keeps_undated_articles_asks_for_a_missing_day():
+    from kavosh.service.service import build_filters
+
+    filters = build_filters(date_from="2020-01-01", include_undated=True)
+    body = bm25_query_body("treaty", filters, top_k=5)
+    dated = {"bool": {"must": [{"range": {"published_day": {"gte": "2020-01-01"}}}]}}
+    undated = {"bool": {"must_not": {"exists": {"field": "published_day"}}}}
+    assert body["query"]["bool"]["filter"] == [{"bool": {"must": [{"bool": {"should": [dated, undated]}}]}}]
 
 
 def test_fuzziness_never_applies_to_persian_words():
