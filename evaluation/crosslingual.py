@@ -163,6 +163,30 @@ def _summary(ranks: list[int | None], seconds: list[float]) -> dict[str, Any]:
     }
 
 
+def _article_ranks(
+    service: Any,
+    corpus: ParallelCorpus,
+    doc_ids: dict[str, str],
+    queries: list[str],
+    tgt: str,
+    mode: str,
+    lang: str | None,
+    bar: Any,
+) -> dict[str, Any]:
+    """Each document's query (``queries``, in document order) searched with the ``lang`` filter or none; the rank of
+    its `tgt` translation among the articles found (chunks collapsed to their article, in order)."""
+    ranks: list[int | None] = []
+    seconds: list[float] = []
+    for doc, query in zip(corpus.documents, queries, strict=True):
+        found = service.search(query, mode=mode, k=DOC_CHUNKS, lang=lang)
+        ranked = list(dict.fromkeys(h.doc_id for h in found.hits))
+        target = doc_ids[f"{tgt}:{doc.doc_id}"]
+        ranks.append(ranked.index(target) + 1 if target in ranked else None)
+        seconds.append(found.seconds)
+        bar.update(1)
+    return _summary(ranks, seconds)
+
+
 def evaluate_crosslingual(
     service: Any,
     corpus: ParallelCorpus,
@@ -190,19 +214,13 @@ def evaluate_crosslingual(
     bar = tqdm(total=total, desc=corpus.name, unit="q", disable=not progress, dynamic_ncols=True)
     for src, tgt, mode in jobs:
         direction = f"{src}->{tgt}"
-        ranks: list[int | None] = []
-        seconds: list[float] = []
-        for doc in corpus.documents:
-            found = service.search(doc.query(src, query_sentences), mode=mode, k=DOC_CHUNKS, lang=tgt)
-            ranked = list(dict.fromkeys(h.doc_id for h in found.hits))
-            target = doc_ids[f"{tgt}:{doc.doc_id}"]
-            ranks.append(ranked.index(target) + 1 if target in ranked else None)
-            seconds.append(found.seconds)
-            bar.update(1)
-        result["document"].setdefault(direction, {})[mode] = _summary(ranks, seconds)
+        result["document"].setdefault(direction, {})[mode] = _article_ranks(
+            service, corpus, doc_ids, [doc.query(src, query_sentences) for doc in corpus.documents], tgt, mode, tgt, bar
+        )
         if not sentences:
             continue
-        ranks, seconds = [], []
+        ranks: list[int | None] = []
+        seconds: list[float] = []
         for d, i in sentences:
             doc = corpus.documents[d]
             start, end = spans[(tgt, d)][i]
@@ -223,16 +241,15 @@ def evaluate_crosslingual(
     for src, tgt, mode in jobs if keywords else []:
         for kind in KEYWORD_KINDS:
             for scope, lang in (("any", None), ("lang", tgt)):
-                ranks, seconds = [], []
-                for doc in corpus.documents:
-                    found = service.search(doc.keywords(src, kind), mode=mode, k=DOC_CHUNKS, lang=lang)
-                    ranked = list(dict.fromkeys(h.doc_id for h in found.hits))
-                    target = doc_ids[f"{tgt}:{doc.doc_id}"]
-                    ranks.append(ranked.index(target) + 1 if target in ranked else None)
-                    seconds.append(found.seconds)
-                    bar.update(1)
-                result.setdefault(f"{kind}-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _summary(
-                    ranks, seconds
+                result.setdefault(f"{kind}-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _article_ranks(
+                    service,
+                    corpus,
+                    doc_ids,
+                    [doc.keywords(src, kind) for doc in corpus.documents],
+                    tgt,
+                    mode,
+                    lang,
+                    bar,
                 )
     bar.close()
     if not sentences:
