@@ -8,6 +8,7 @@ from typing import Any
 from haystack import Document
 from haystack.dataclasses import ExtractedAnswer
 
+from kavosh.text.analysis import matched_spans
 from kavosh.text.chunking import split_sentences
 
 
@@ -27,6 +28,8 @@ class SearchHit:
     url: str = ""
     published: str = ""
     chunk_id: str = ""
+    #: ``(start, end)`` in ``text`` of the words the query matched (the BM25 analysis: stems, Persian variants)
+    matches: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,24 +45,28 @@ class SearchHit:
             "url": self.url,
             "published": self.published,
             "chunk_id": self.chunk_id,
+            "matches": [list(span) for span in self.matches],
         }
 
     @classmethod
-    def from_document(cls, doc: Document) -> SearchHit:
+    def from_document(cls, doc: Document, query: str | None = None) -> SearchHit:
+        """A hit for a retrieved chunk; with `query`, the words it matched are in ``matches``."""
         meta = doc.meta
+        text = doc.content or ""
         return cls(
             doc_id=meta.get("parent_id", ""),
             title=meta.get("title", ""),
             path=meta.get("path", ""),
             lang=meta.get("lang", ""),
             score=float(doc.score or 0.0),
-            text=doc.content or "",
+            text=text,
             start=int(meta.get("start", 0)),
             end=int(meta.get("end", 0)),
             source=meta.get("source", ""),
             url=meta.get("url", ""),
             published=meta.get("published", ""),
             chunk_id=doc.id,
+            matches=matched_spans(query, text) if query else [],
         )
 
 

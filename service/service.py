@@ -310,7 +310,7 @@ class Kavosh:
         docs = output["retriever"]["documents"][:k]
         return SearchResult(
             query=query,
-            hits=[SearchHit.from_document(d) for d in docs],
+            hits=[SearchHit.from_document(d, query) for d in docs],
             mode=retrieval_mode.value,
             seconds=time.perf_counter() - started,
             notes=self._filter_notes(bool(docs), source, bool(date_from or date_to) and not include_undated),
@@ -370,7 +370,7 @@ class Kavosh:
         answers, no_answer = cite_answers(
             output["reader"]["answers"], top_k=k, below_no_answer=not self.reader_name.startswith("transformer")
         )
-        passages = [SearchHit.from_document(d) for d in output["retriever"]["documents"][: max(k, 5)]]
+        passages = [SearchHit.from_document(d, question) for d in output["retriever"]["documents"][: max(k, 5)]]
         return AskResult(
             question=question,
             reader=self.reader_name,

@@ -68,6 +68,7 @@ __all__ = [
     "fold_digits",
     "is_arabic_script",
     "languages_in",
+    "matched_spans",
     "normalize",
     "normalize_chars",
     "stem_english",
@@ -648,6 +649,27 @@ def analyze(text: str, lang: str | None = None) -> list[str]:
     """
     _check_lang(lang)
     return list(chain.from_iterable(map(_span_terms, _spans(normalize_chars(text)))))
+
+
+def matched_spans(query: str, text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a word that BM25 matches against `query`: the ``(start, end)`` of each word whose analysed
+    term is one of the query's, adjacent words merged. Persian variants match as they do in search (ZWNJ present,
+    missing or a space; Arabic yeh/kaf; Persian and Arabic-Indic digits), stopwords never.
+
+    :returns: sorted, non-overlapping spans of `text`; empty when nothing matches.
+    """
+    terms = set(analyze(query))
+    if not terms:
+        return []
+    spans: list[tuple[int, int]] = []
+    for term, start, end in analyze_with_offsets(text):
+        if term not in terms:
+            continue
+        if spans and start <= spans[-1][1] + 1 and not text[spans[-1][1] : start].strip():
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def analyze_with_offsets(text: str) -> list[tuple[str, int, int]]:

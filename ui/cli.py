@@ -7,6 +7,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,6 +59,12 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
         "--include-undated", action="store_true", help="with --from/--to, also articles that have no date"
     )
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
+    parser.add_argument(
+        "--color",
+        default="auto",
+        choices=["auto", "always", "never"],
+        help="highlight the words the query matched in passages (auto: when the output is a terminal)",
+    )
 
 
 def _positive_int(value: str) -> int:
@@ -239,6 +246,36 @@ def _bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"[{text}]"
 
 
+_MATCH_ON, _MATCH_OFF = "\033[1;33m", "\033[0m"
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    return args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+
+
+def passage_line(text: str, matches: list[tuple[int, int]], color: bool, limit: int = 300) -> str:
+    """A passage on one line (whitespace runs as one space), cut at `limit` characters, the matched words in bold
+    yellow when `color`."""
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in matches if color else []:
+        pieces += [(text[pos:start], False), (text[start:end], True)]
+        pos = end
+    pieces.append((text[pos:], False))
+    out: list[str] = []
+    room = limit
+    for i, (piece, matched) in enumerate(pieces):
+        piece = re.sub(r"\s+", " ", piece)
+        if i == 0:
+            piece = piece.lstrip()
+        piece = piece[:room]
+        room -= len(piece)
+        out.append(f"{_MATCH_ON}{piece}{_MATCH_OFF}" if matched and piece else piece)
+        if room <= 0:
+            break
+    return "".join(out).rstrip()
+
+
 def _file_format(value: str) -> str:
     """``--as``: checked while parsing, so a typo fails in one line before the store is opened."""
     from kavosh.indexer.loaders import FileFormat
@@ -323,6 +360,7 @@ def _check_single_or_batch(
 def cmd_search(args: argparse.Namespace) -> int:
     _check_single_or_batch(args, args.query, args.queries, "query", "--queries")
     service = open_service(args, quick_start=args.queries is None)
+    color = _use_color(args)
 
     def run(query: str):
         return service.search(
@@ -343,7 +381,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for rank, hit in enumerate(result.hits, start=1):
             print(f"{rank:2d}. {hit.score:.4f}  [{hit.lang}] {hit.title or Path(hit.path).name}")
             print(f"    {hit.path}  chars {hit.start}-{hit.end}  id {hit.doc_id}")
-            print("    " + " ".join(hit.text.split())[:300])
+            print("    " + passage_line(hit.text, hit.matches, color))
 
     return _batch_or_single(args, args.query, args.queries, "query", "--queries", run, show)
 
@@ -351,6 +389,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     _check_single_or_batch(args, args.question, args.questions, "question", "--questions")
     service = open_service(args, reader=args.reader, reader_model=args.reader_model, quick_start=args.questions is None)
+    color = _use_color(args)
 
     def run(question: str):
         return service.ask(
@@ -371,7 +410,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             for hit in result.passages[:3]:
                 print(
                     f"  best passage [{hit.lang}] {hit.title or Path(hit.path).name}: "
-                    + " ".join(hit.text.split())[:200]
+                    + passage_line(hit.text, hit.matches, color, limit=200)
                 )
             return
         for rank, a in enumerate(result.answers, start=1):

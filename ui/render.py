@@ -34,6 +34,7 @@ PAGE_CSS = f"""
 .kavosh-article-body {{ max-height: 70vh; overflow-y: auto; padding: 0.5rem 0.8rem;
   border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem; }}
 mark.kavosh-answer {{ background: #ffe066; color: #000; padding: 0 0.1em; border-radius: 0.15em; }}
+mark.kavosh-match {{ background: none; color: inherit; font-weight: 700; border-bottom: 2px solid #f0b400; }}
 .kavosh-passage {{ background: rgba(255, 224, 102, 0.28); }}
 .kavosh-meta {{ color: rgba(110, 110, 110, 1); font-size: 0.85rem; margin-top: 0.3rem; }}
 .kavosh-meta .kavosh-title {{ font-weight: 600; color: inherit; }}
@@ -142,6 +143,22 @@ def highlight_html(
     return "".join(out)
 
 
+def matches_html(text: str, matches: list[tuple[int, int]]) -> str:
+    """Escaped ``text`` with each ``text[start:end]`` of `matches` (the words the query matched) in
+    ``<mark class="kavosh-match">``; spans outside the text are clipped."""
+    out: list[str] = []
+    pos = 0
+    for span in matches:
+        clipped = _clip(span, len(text))
+        if clipped is None or clipped[0] < pos:
+            continue
+        start, end = clipped
+        out += [escape(text[pos:start]), f'<mark class="kavosh-match">{escape(text[start:end])}</mark>']
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
 def safe_url(url: str | None) -> str | None:
     """The url if it is http(s), else ``None`` (no ``javascript:`` or ``data:`` links from documents)."""
     url = (url or "").strip()
@@ -205,12 +222,13 @@ def answer_card_html(answer: Any, rank: int, reader: str) -> str:
 
 
 def hit_card_html(hit: Any, rank: int) -> str:
-    """A ranked passage card (a ``kavosh.qa.results.SearchHit``): title, passage, then source, date, language, path."""
+    """A ranked passage card (a ``kavosh.qa.results.SearchHit``): title, passage (the words the query matched
+    marked), then source, date, language, path."""
     return (
         f'<div class="kavosh-card kavosh-hit-card" {lang_attrs(hit.lang, hit.text)}>'
         f'<div class="kavosh-head"><span class="kavosh-badge" dir="ltr">#{rank} · score {hit.score:.4f}</span> '
         f"{title_html(hit)}</div>"
-        f'<div class="kavosh-passage-text">{tidy_breaks(escape(hit.text))}</div>'
+        f'<div class="kavosh-passage-text">{tidy_breaks(matches_html(hit.text, hit.matches))}</div>'
         f"{meta_html(hit, with_title=False)}</div>"
     )
 

@@ -379,3 +379,22 @@ def test_a_short_query_does_not_build_the_stdlib_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["['iran', 'russia', 'treati'] 0", "400 1"]
+
+
+class TestMatchedSpans:
+    TEXT = "Putin called US sanctions a violation; همکاریها و تحریم‌های آمريكا در سال ۲۰۲۰ ادامه یافت."
+
+    def spans(self, query: str) -> list[str]:
+        from kavosh.text.analysis import matched_spans
+
+        return [self.TEXT[s:e] for s, e in matched_spans(query, self.TEXT)]
+
+    def test_stems_and_persian_variants_match_as_in_search(self):
+        assert self.spans("sanction Putin") == ["Putin", "sanctions"]
+        # ZWNJ written as a space or missing, Persian vs Arabic yeh/kaf, Persian vs ASCII digits
+        assert self.spans("تحریم های آمریکا") == ["تحریم‌های آمريكا"]
+        assert self.spans("همکاری‌ها 2020") == ["همکاریها", "۲۰۲۰"]
+
+    def test_stopwords_and_unmatched_words_are_not_marked(self):
+        assert self.spans("the a and در و") == []
+        assert self.spans("Moscow") == []

@@ -72,6 +72,16 @@ def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path)
     assert [json.loads(line)["query"] for line in capsys.readouterr().out.strip().splitlines()] == ["treaty", "تحریم"]
 
 
+def test_matched_words_are_highlighted_with_color_and_listed_in_json(cli_store, capsys):
+    out = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json", "-k", "5"])
+    marked = [hit["text"][s:e] for hit in out["hits"] for s, e in hit["matches"]]
+    assert "sanctions" in marked and "Putin" in marked
+    assert main(["search", "Putin sanctions", "--store", str(cli_store), "-k", "5", "--color", "always"]) == 0
+    assert "\033[1;33msanctions\033[0m" in capsys.readouterr().out
+    assert main(["search", "Putin sanctions", "--store", str(cli_store), "-k", "5"]) == 0  # not a terminal: plain
+    assert "\033[" not in capsys.readouterr().out
+
+
 def test_human_output_for_ask_and_search(cli_store, capsys):
     assert main(["ask", "When will the Iran–Russia treaty end?", "--store", str(cli_store)]) == 0
     out = capsys.readouterr().out

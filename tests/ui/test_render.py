@@ -24,6 +24,7 @@ def hit(**overrides):
         "source": "",
         "url": "",
         "published": "",
+        "matches": [],
     }
     return SimpleNamespace(**(fields | overrides))
 
@@ -171,3 +172,12 @@ def test_upload_summary_counts_and_reasons():
     )
     assert "indexed 2 · unchanged 1 · skipped 2" in html
     assert "bad.json</bdi>: malformed JSON (line 1)" in html and "big.csv</bdi>: file too large" in html
+
+
+def test_hit_card_marks_the_words_the_query_matched_and_escapes_the_rest():
+    from kavosh.text.analysis import matched_spans
+
+    text = "Putin <b>said</b> US sanctions & تحریم‌های آمريكا"
+    card = render.hit_card_html(hit(text=text, matches=matched_spans("Putin sanction تحریم های آمریکا", text)), 1)
+    assert re.findall(r'<mark class="kavosh-match">(.*?)</mark>', card) == ["Putin", "sanctions", "تحریم‌های آمريكا"]
+    assert "&lt;b&gt;said&lt;/b&gt;" in card and "&amp;" in card
