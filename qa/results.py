@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from haystack import Document
@@ -30,6 +30,8 @@ class SearchHit:
     chunk_id: str = ""
     #: ``(start, end)`` in ``text`` of the words the query matched (the BM25 analysis: stems, Persian variants)
     matches: list[tuple[int, int]] = field(default_factory=list)
+    #: in a list by article (`by_article`): how many more of this article's passages were retrieved below this one
+    more_passages: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class SearchHit:
             "published": self.published,
             "chunk_id": self.chunk_id,
             "matches": [list(span) for span in self.matches],
+            "more_passages": self.more_passages,
         }
 
     @classmethod
@@ -68,6 +71,22 @@ class SearchHit:
             chunk_id=doc.id,
             matches=matched_spans(query, text) if query else [],
         )
+
+
+def by_article(hits: list[SearchHit], k: int) -> list[SearchHit]:
+    """One entry per article, in the order of its best passage, with the count of its other passages in `hits`.
+
+    :param hits: passages, best first.
+    :param k: articles wanted.
+    """
+    best: dict[str, SearchHit] = {}
+    more: dict[str, int] = {}
+    for hit in hits:
+        if hit.doc_id in best:
+            more[hit.doc_id] += 1
+        else:
+            best[hit.doc_id], more[hit.doc_id] = hit, 0
+    return [replace(hit, more_passages=more[doc_id]) for doc_id, hit in list(best.items())[:k]]
 
 
 @dataclass(frozen=True)

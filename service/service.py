@@ -19,7 +19,7 @@ from kavosh.embedding.embedders import DEFAULT_EMBEDDER, ST_PREFIX, get_backend,
 from kavosh.indexer.indexing import DEFAULT_MAX_ARTICLE_CHARS, Indexer, IndexSummary
 from kavosh.indexer.loaders import FileFormat, Skipped
 from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
-from kavosh.qa.results import AskResult, SearchHit, SearchResult, cite_answers
+from kavosh.qa.results import AskResult, SearchHit, SearchResult, by_article, cite_answers
 from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
 from kavosh.service.extras import require_extra
 from kavosh.service.settings import Settings, default_store_path
@@ -30,6 +30,9 @@ from kavosh.text.dates import check_day
 logger = logging.getLogger(__name__)
 
 DEFAULT_READER_DEPTH = 10  # chunks the reader reads for every question
+# A search by article retrieves this many passages per article wanted, so that k articles remain after grouping
+# (a long article can hold several of the best passages).
+PASSAGES_PER_ARTICLE = 4
 
 
 class ReaderKind(Enum):
@@ -295,10 +298,14 @@ class Kavosh:
         date_from: str | None = None,
         date_to: str | None = None,
         include_undated: bool = False,
+        per_article: bool = False,
     ) -> SearchResult:
         """Ranked passages from both languages.
 
+        :param k: passages wanted (articles with `per_article`).
         :param include_undated: with ``date_from``/``date_to``, also search articles that have no date.
+        :param per_article: one hit per article (its best passage, with ``more_passages``), as the CLI and the UI
+            show them; otherwise every passage, as evaluations need them.
         :raises ValueError: for an empty query, a bad mode, k or filter value.
         """
         query, retrieval_mode, filters = _checked_request(
@@ -306,14 +313,15 @@ class Kavosh:
         )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
-        output = pipeline.run(retrieval_inputs(retrieval_mode, query, k, filters))
-        docs = output["retriever"]["documents"][:k]
+        depth = k * PASSAGES_PER_ARTICLE if per_article else k
+        output = pipeline.run(retrieval_inputs(retrieval_mode, query, depth, filters))
+        hits = [SearchHit.from_document(d, query) for d in output["retriever"]["documents"][:depth]]
         return SearchResult(
             query=query,
-            hits=[SearchHit.from_document(d, query) for d in docs],
+            hits=by_article(hits, k) if per_article else hits,
             mode=retrieval_mode.value,
             seconds=time.perf_counter() - started,
-            notes=self._filter_notes(bool(docs), source, bool(date_from or date_to) and not include_undated),
+            notes=self._filter_notes(bool(hits), source, bool(date_from or date_to) and not include_undated),
         )
 
     def _filter_notes(self, found: bool, source: str | None, date_range: bool) -> list[str]:
@@ -351,12 +359,14 @@ class Kavosh:
         date_to: str | None = None,
         depth: int = DEFAULT_READER_DEPTH,
         include_undated: bool = False,
+        per_article: bool = False,
     ) -> AskResult:
         """Answers extracted from the best passages, each citing its article, passage and offsets.
 
         :param k: answers wanted.
         :param depth: retrieved chunks the reader reads.
         :param include_undated: with ``date_from``/``date_to``, also read articles that have no date.
+        :param per_article: the passages shown beside the answers one per article (as in `search`).
         :raises ValueError: for an empty question or bad options.
         """
         question, retrieval_mode, filters = _checked_request(
@@ -370,7 +380,8 @@ class Kavosh:
         answers, no_answer = cite_answers(
             output["reader"]["answers"], top_k=k, below_no_answer=not self.reader_name.startswith("transformer")
         )
-        passages = [SearchHit.from_document(d, question) for d in output["retriever"]["documents"][: max(k, 5)]]
+        retrieved = [SearchHit.from_document(d, question) for d in output["retriever"]["documents"]]
+        passages = by_article(retrieved, max(k, 5)) if per_article else retrieved[: max(k, 5)]
         return AskResult(
             question=question,
             reader=self.reader_name,

@@ -60,6 +60,11 @@ def _add_filter_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "bm25", "dense"], help="retrieval mode")
     parser.add_argument(
+        "--all-passages",
+        action="store_true",
+        help="list every passage found, not one entry per article (its best passage)",
+    )
+    parser.add_argument(
         "--color",
         default="auto",
         choices=["auto", "always", "never"],
@@ -372,6 +377,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
             include_undated=args.include_undated,
+            per_article=not args.all_passages,
         )
 
     def show(result: Any) -> None:
@@ -382,6 +388,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"{rank:2d}. {hit.score:.4f}  [{hit.lang}] {hit.title or Path(hit.path).name}")
             print(f"    {hit.path}  chars {hit.start}-{hit.end}  id {hit.doc_id}")
             print("    " + passage_line(hit.text, hit.matches, color))
+            if hit.more_passages:
+                plural = "s" if hit.more_passages != 1 else ""
+                print(f"    (+{hit.more_passages} more passage{plural} in this article)")
 
     return _batch_or_single(args, args.query, args.queries, "query", "--queries", run, show)
 
@@ -401,6 +410,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             date_from=args.date_from,
             date_to=args.date_to,
             include_undated=args.include_undated,
+            per_article=not args.all_passages,
         )
 
     def show(result: Any) -> None:

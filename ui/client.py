@@ -258,6 +258,7 @@ def run_query(handle: ServiceHandle, request: QueryRequest) -> QueryOutcome:
         "date_from": request.date_from,
         "date_to": request.date_to,
         "include_undated": request.include_undated,
+        "per_article": True,
     }
 
     def compute(service: Any) -> QueryOutcome:

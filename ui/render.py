@@ -34,6 +34,7 @@ PAGE_CSS = f"""
 .kavosh-article-body {{ max-height: 70vh; overflow-y: auto; padding: 0.5rem 0.8rem;
   border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem; }}
 mark.kavosh-answer {{ background: #ffe066; color: #000; padding: 0 0.1em; border-radius: 0.15em; }}
+.kavosh-more {{ font-size: 0.85rem; opacity: 0.75; margin-top: 0.2rem; }}
 mark.kavosh-match {{ background: none; color: inherit; font-weight: 700; border-bottom: 2px solid #f0b400; }}
 .kavosh-passage {{ background: rgba(255, 224, 102, 0.28); }}
 .kavosh-meta {{ color: rgba(110, 110, 110, 1); font-size: 0.85rem; margin-top: 0.3rem; }}
@@ -143,6 +144,14 @@ def highlight_html(
     return "".join(out)
 
 
+def more_passages_html(hit: Any) -> str:
+    """ "+N more passages from this article" under a hit shown by article (nothing when there are none)."""
+    n = getattr(hit, "more_passages", 0)
+    if not n:
+        return ""
+    return f'<div class="kavosh-more" dir="ltr">+{n} more passage{"s" if n != 1 else ""} from this article</div>'
+
+
 def matches_html(text: str, matches: list[tuple[int, int]]) -> str:
     """Escaped ``text`` with each ``text[start:end]`` of `matches` (the words the query matched) in
     ``<mark class="kavosh-match">``; spans outside the text are clipped."""
@@ -229,6 +238,7 @@ def hit_card_html(hit: Any, rank: int) -> str:
         f'<div class="kavosh-head"><span class="kavosh-badge" dir="ltr">#{rank} · score {hit.score:.4f}</span> '
         f"{title_html(hit)}</div>"
         f'<div class="kavosh-passage-text">{tidy_breaks(matches_html(hit.text, hit.matches))}</div>'
+        f"{more_passages_html(hit)}"
         f"{meta_html(hit, with_title=False)}</div>"
     )
 

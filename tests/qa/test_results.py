@@ -7,7 +7,7 @@ from haystack.dataclasses import ExtractedAnswer
 
 from kavosh.indexer.indexing import chunk_article
 from kavosh.indexer.loaders import Article
-from kavosh.qa.results import SearchHit, cite_answers
+from kavosh.qa.results import SearchHit, by_article, cite_answers
 
 ARTICLE_TEXT = (
     "Iran and Russia prepared a treaty in March 2001 as a roadmap. "
@@ -85,3 +85,15 @@ def test_a_search_hit_is_the_chunk_with_its_article_offsets():
     hit = SearchHit.from_document(Document(id=doc.id, content=doc.content, meta=doc.meta, score=0.5))
     assert ARTICLE_TEXT[hit.start : hit.end] == hit.text
     assert hit.to_dict()["doc_id"] == "doc1" and hit.score == 0.5
+
+
+def test_by_article_keeps_each_articles_best_passage_and_counts_the_rest():
+    def hit(doc_id: str, score: float) -> SearchHit:
+        return SearchHit(doc_id, doc_id.upper(), f"/{doc_id}.txt", "en", score, f"text {score}", 0, 6)
+
+    hits = [hit("a", 0.9), hit("b", 0.8), hit("a", 0.7), hit("c", 0.6), hit("a", 0.5), hit("b", 0.4)]
+    grouped = by_article(hits, k=2)
+    assert [(h.doc_id, h.score, h.more_passages) for h in grouped] == [("a", 0.9, 2), ("b", 0.8, 1)]
+    assert grouped[0].to_dict()["more_passages"] == 2
+    assert [h.doc_id for h in by_article(hits, k=10)] == ["a", "b", "c"]
+    assert hits[0].more_passages == 0  # inputs are not changed

@@ -72,6 +72,24 @@ def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path)
     assert [json.loads(line)["query"] for line in capsys.readouterr().out.strip().splitlines()] == ["treaty", "تحریم"]
 
 
+def test_search_lists_one_entry_per_article_unless_all_passages(cli_store, capsys):
+    by_article = run_json(capsys, ["search", "Putin Russia", "--store", str(cli_store), "--json", "-k", "5"])["hits"]
+    passages = run_json(  # k articles are looked for among the best 4k passages
+        capsys, ["search", "Putin Russia", "--store", str(cli_store), "--json", "-k", "20", "--all-passages"]
+    )["hits"]
+    assert len(passages) == 20 and all(h["more_passages"] == 0 for h in passages)
+    ids = [h["doc_id"] for h in by_article]
+    assert ids == list(dict.fromkeys(p["doc_id"] for p in passages))  # each article once, by its best passage
+    assert len(ids) >= 4
+    for article in by_article:  # its best passage comes first among its passages, and the count is of the others
+        own = [p for p in passages if p["doc_id"] == article["doc_id"]]
+        assert own[0]["chunk_id"] == article["chunk_id"]
+        assert article["more_passages"] <= len(own) - 1
+    capsys.readouterr()
+    assert main(["search", "Putin Russia", "--store", str(cli_store), "-k", "5"]) == 0
+    assert "more passages in this article)" in capsys.readouterr().out
+
+
 def test_matched_words_are_highlighted_with_color_and_listed_in_json(cli_store, capsys):
     out = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json", "-k", "5"])
     marked = [hit["text"][s:e] for hit in out["hits"] for s, e in hit["matches"]]

@@ -181,3 +181,9 @@ def test_hit_card_marks_the_words_the_query_matched_and_escapes_the_rest():
     card = render.hit_card_html(hit(text=text, matches=matched_spans("Putin sanction تحریم های آمریکا", text)), 1)
     assert re.findall(r'<mark class="kavosh-match">(.*?)</mark>', card) == ["Putin", "sanctions", "تحریم‌های آمريكا"]
     assert "&lt;b&gt;said&lt;/b&gt;" in card and "&amp;" in card
+
+
+def test_hit_card_says_how_many_more_passages_its_article_has():
+    assert "+3 more passages from this article" in render.hit_card_html(hit(more_passages=3), 1)
+    assert "+1 more passage from this article" in render.hit_card_html(hit(more_passages=1), 1)
+    assert "more passage" not in render.hit_card_html(hit(), 1)
