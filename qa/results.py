@@ -73,6 +73,10 @@ class SearchHit:
         )
 
 
+#: retrieval mode -> what a hit's score is: rank fusion per language (hybrid), BM25 (no fixed scale), cosine (dense)
+SCORE_KINDS = {"hybrid": "rrf-per-language", "bm25": "bm25", "dense": "cosine"}
+
+
 def by_article(hits: list[SearchHit], k: int) -> list[SearchHit]:
     """One entry per article, in the order of its best passage, with the count of its other passages in `hits`.
 
@@ -137,10 +141,23 @@ class SearchResult:
     #: what the filters did that a reader would not see in the hits (undated articles left out, unknown source)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def score_kind(self) -> str:
+        """What ``hit.score`` is in this mode (see `SCORE_KINDS`)."""
+        return SCORE_KINDS.get(self.mode, self.mode)
+
+    @property
+    def score_shown(self) -> bool:
+        """Whether the score means something to a reader: only a cosine similarity does (dense mode). Hybrid scores
+        are rank-fusion values fused per language (each language's first hit gets 1.0), BM25 scores have no scale:
+        neither compares across hits of two languages, so the CLI and the UI show ranks instead."""
+        return self.score_kind == "cosine"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "mode": self.mode,
+            "score_kind": self.score_kind,
             "hits": [h.to_dict() for h in self.hits],
             "seconds": round(self.seconds, 4),
             "notes": list(self.notes),

@@ -188,12 +188,13 @@ if outcome.kind is client.QueryKind.ASK:
     hits = result.passages
 else:
     hits = outcome.search.hits
+show_score = outcome.kind is not client.QueryKind.ASK and outcome.search.score_shown
 
 st.subheader("Passages")
 if not hits:
     st.info("No passages found. Try other words, another language, or fewer filters. · چیزی پیدا نشد.")
 for rank, hit in enumerate(hits, start=1):
-    st.html(render.hit_card_html(hit, rank))
+    st.html(render.hit_card_html(hit, rank, show_score=show_score))
     st.button(
         "Open article", key=f"open-hit-{rank}", on_click=open_article, args=(hit.doc_id, (hit.start, hit.end), None)
     )

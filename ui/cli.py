@@ -385,7 +385,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not result.hits:
             print("no passages found")
         for rank, hit in enumerate(result.hits, start=1):
-            print(f"{rank:2d}. {hit.score:.4f}  [{hit.lang}] {hit.title or Path(hit.path).name}")
+            score = f"cosine {hit.score:.3f}  " if result.score_shown else ""
+            print(f"{rank:2d}. {score}[{hit.lang}] {hit.title or Path(hit.path).name}")
             print(f"    {hit.path}  chars {hit.start}-{hit.end}  id {hit.doc_id}")
             print("    " + passage_line(hit.text, hit.matches, color))
             if hit.more_passages:

@@ -230,12 +230,16 @@ def answer_card_html(answer: Any, rank: int, reader: str) -> str:
     )
 
 
-def hit_card_html(hit: Any, rank: int) -> str:
+def hit_card_html(hit: Any, rank: int, show_score: bool = False) -> str:
     """A ranked passage card (a ``kavosh.qa.results.SearchHit``): title, passage (the words the query matched
-    marked), then source, date, language, path."""
+    marked), then source, date, language, path.
+
+    :param show_score: show the hit's score (a cosine similarity; see ``SearchResult.score_shown``), else the rank only.
+    """
+    score = f" · cosine {hit.score:.3f}" if show_score else ""
     return (
         f'<div class="kavosh-card kavosh-hit-card" {lang_attrs(hit.lang, hit.text)}>'
-        f'<div class="kavosh-head"><span class="kavosh-badge" dir="ltr">#{rank} · score {hit.score:.4f}</span> '
+        f'<div class="kavosh-head"><span class="kavosh-badge" dir="ltr">#{rank}{score}</span> '
         f"{title_html(hit)}</div>"
         f'<div class="kavosh-passage-text">{tidy_breaks(matches_html(hit.text, hit.matches))}</div>'
         f"{more_passages_html(hit)}"

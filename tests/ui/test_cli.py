@@ -90,6 +90,18 @@ def test_search_lists_one_entry_per_article_unless_all_passages(cli_store, capsy
     assert "more passages in this article)" in capsys.readouterr().out
 
 
+def test_scores_are_shown_only_where_they_compare_across_hits(cli_store, capsys):
+    hybrid = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json"])
+    assert hybrid["score_kind"] == "rrf-per-language"
+    dense = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json", "--mode", "dense"])
+    assert dense["score_kind"] == "cosine" and all(0 < h["score"] <= 1 for h in dense["hits"])
+    assert main(["search", "Putin sanctions", "--store", str(cli_store), "-k", "3"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line[:3].strip().rstrip(".").isdigit()]
+    assert lines and all(line.split()[1].startswith("[") for line in lines)  # rank, then [lang]: no score
+    assert main(["search", "Putin sanctions", "--store", str(cli_store), "-k", "3", "--mode", "dense"]) == 0
+    assert " 1. cosine 0." in capsys.readouterr().out
+
+
 def test_matched_words_are_highlighted_with_color_and_listed_in_json(cli_store, capsys):
     out = run_json(capsys, ["search", "Putin sanctions", "--store", str(cli_store), "--json", "-k", "5"])
     marked = [hit["text"][s:e] for hit in out["hits"] for s, e in hit["matches"]]

@@ -187,3 +187,9 @@ def test_hit_card_says_how_many_more_passages_its_article_has():
     assert "+3 more passages from this article" in render.hit_card_html(hit(more_passages=3), 1)
     assert "+1 more passage from this article" in render.hit_card_html(hit(more_passages=1), 1)
     assert "more passage" not in render.hit_card_html(hit(), 1)
+
+
+def test_hit_card_shows_a_score_only_when_asked():
+    assert "cosine 0.812" in render.hit_card_html(hit(score=0.8123), 1, show_score=True)
+    plain = render.hit_card_html(hit(score=0.8123), 1)
+    assert "#1" in plain and "0.812" not in plain and "score" not in plain
