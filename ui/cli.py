@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import logging
@@ -565,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kavosh: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kavosh search … | head`: the reader went away; stop quietly, as Unix tools do
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_OK
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         logger.debug("command failed", exc_info=True)
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

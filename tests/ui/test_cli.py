@@ -178,6 +178,18 @@ def test_filters_say_what_they_left_out(tmp_path, capsys):
     assert "note: no articles from source 'reuters'; sources in this store: bbc, fars" in capsys.readouterr().err
 
 
+def test_output_cut_short_by_a_closed_pipe_is_not_an_error(cli_store):
+    """`kavosh search … | head`: once the reader stops, kavosh stops quietly with status 0 (it said 'Broken pipe')."""
+    argv = [sys.executable, "-m", "kavosh.ui.cli", "search", "--queries", "-", "--json", "--store", str(cli_store)]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(("Putin Russia treaty\n" * 200).encode())  # ~1.5 MB of JSON: far more than a pipe holds
+    proc.stdin.close()
+    assert json.loads(proc.stdout.readline())["query"] == "Putin Russia treaty"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Broken pipe" not in err
+
+
 def test_index_reports_skipped_files_and_keeps_going(tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
