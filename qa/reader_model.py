@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from kavosh.embedding.e5_weights import pad_ids, shared_weights
+from kavosh.embedding.onnx_e5 import available_cpus
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class ReaderModel:
 
     @property
     def parallel_windows(self) -> int:
-        return self.threads or min(os.cpu_count() or 1, 8)
+        return self.threads or min(available_cpus(), 8)
 
     @cached_property
     def card(self) -> dict[str, Any]:
