@@ -76,8 +76,8 @@ with st.sidebar:
 
     st.header("Add articles")
     uploads = st.file_uploader(
-        "Files (txt, md, html, json, jsonl, csv)",
-        type=list(client.UPLOAD_EXTENSIONS),
+        "Files (txt, md, html, json, jsonl, csv, or any other text file)",
+        type=None,  # as `kavosh index`: other extensions are read as text when they are text, binaries skipped
         accept_multiple_files=True,
         max_upload_size=settings.upload_max_mb,
         key="uploads",

@@ -30,7 +30,6 @@ from kavosh.text.scripts import fold_typed_letters
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_EXTENSIONS = ("txt", "md", "markdown", "html", "htm", "json", "jsonl", "ndjson", "csv")
 _RESULT_CACHE_SIZE = 64
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -252,3 +252,19 @@ def test_upload_over_the_size_limit_is_refused(tmp_path, app_env):
     at.run()
     summary = next(h.value for h in at.sidebar.html if "kavosh-upload-summary" in h.value)
     assert "indexed 0" in summary and "big.txt</bdi>: file too large (1.4 MB &gt; 1 MB)" in summary
+
+
+def test_upload_of_another_text_extension_is_indexed_and_a_binary_skipped(tmp_path, app_env):
+    app_env(tmp_path / "store")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    ham = "پیمان بندرهای خزر\nایران و روسیه خط کشتیرانی تازه‌ای در دریای خزر گشودند.".encode()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    at.file_uploader(key="uploads").set_value(
+        [("HAM2-031201.ham", ham, "application/octet-stream"), ("photo.png", png, "image/png")]
+    )
+    at.run()
+    at.button(key="index_uploads").click()
+    at.run()
+    summary = next(h.value for h in at.sidebar.html if "kavosh-upload-summary" in h.value)
+    assert "indexed 1 · unchanged 0 · skipped 1" in summary
+    assert "photo.png</bdi>: unsupported file type (.png)" in summary
