@@ -436,8 +436,9 @@ class E5Tokenizer:
 
     Building the unigram model over all 250k pieces takes ~0.55 s, most of a one-shot ``kavosh ask``'s tokenising. So
     the first ``SUBSET_CALLS`` calls of a process build a model over only the pieces that occur in their texts (the
-    unigram lattice of a text holds no other piece, so the ids and offsets are the same: a test compares them on
-    thousands of English and Persian texts); later calls use the full model, built once.
+    unigram lattice of a text holds no other piece, so the ids and offsets are the same: a test compares them on ~500
+    English and Persian texts, and 2,964 PersianQA/SQuAD paragraphs and questions were checked when this was written);
+    later calls use the full model, built once.
     """
 
     #: encode calls served by a model over their texts' pieces before the full model is built
