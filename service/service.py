@@ -329,16 +329,16 @@ class Kavosh:
         there are when a source filter found nothing."""
         if not (date_range or (source and not found)):
             return []
-        stats = self.store.stats()
+        facets = self.store.facets()  # not stats(): no disk walk, index sizes or cluster health on a query's path
         notes = []
-        undated = int(stats.get("undated", 0) or 0)
+        undated = int(facets.get("undated", 0) or 0)
         if date_range and undated:
             plural = "s" if undated != 1 else ""
             notes.append(
                 f"{undated} undated article{plural} left out by the date filter; include undated articles"
                 " (--include-undated) to keep them"
             )
-        known = stats.get("sources") or {}
+        known = facets.get("sources") or {}
         if source and not found and source not in known:  # a known source: the query found nothing there
             if not known:
                 notes.append(f"no article in this store has a source (asked for {source!r})")

@@ -946,10 +946,8 @@ class ElasticsearchStore:
             for hit in self._scan(self.article_index, {"match_all": {}}, ["path", "key"], True):
                 yield _article(hit["_source"])
 
-    @_user_errors
-    def stats(self) -> dict[str, Any]:
-        """Counts per language and source, index sizes, cluster health and the store settings."""
-        settings = self.settings()
+    def _facets(self) -> tuple[int, dict[str, Any]]:
+        """(articles, `facets`) from one aggregation request on the article index."""
         aggs = {
             "languages": {"terms": {"field": "lang", "size": 100, "order": {"_key": "asc"}}},
             "sources": {"terms": {"field": "source", "size": SOURCES_IN_STATS, "exclude": [""]}},
@@ -960,15 +958,7 @@ class ElasticsearchStore:
         result = self._search(self.article_index, {"size": 0, "aggs": aggs, "track_total_hits": True})
         aggregations = result.get("aggregations", {})
         buckets = {name: agg["buckets"] for name, agg in aggregations.items() if "buckets" in agg}
-        indices = [self.article_index] + ([self.index] if self._chunk_index_exists() else [])
-        sizes = self.client.indices.stats(index=indices, metric="store")
-        disk = int(sizes.get("_all", {}).get("total", {}).get("store", {}).get("size_in_bytes", 0))
-        health = self.client.cluster.health(index=indices).get("status", "")
-        return {
-            "store": f"{self.display_url} (index {self.index})",
-            "backend": self.backend,
-            "articles": int(result["hits"]["total"]["value"]),
-            "chunks": self.count_documents(),
+        return int(result["hits"]["total"]["value"]), {
             "languages": {b["key"]: b["doc_count"] for b in buckets.get("languages", [])},
             "sources": {b["key"]: b["doc_count"] for b in buckets.get("sources", [])},
             "published_range": [
@@ -976,6 +966,28 @@ class ElasticsearchStore:
                 (buckets.get("last") or [{"key": ""}])[0]["key"],
             ],
             "undated": int(aggregations.get("undated", {}).get("doc_count", 0)),
+        }
+
+    @_user_errors
+    def facets(self) -> dict[str, Any]:
+        """Articles per language and source (the largest `SOURCES_IN_STATS`), the published range, undated articles."""
+        return self._facets()[1]
+
+    @_user_errors
+    def stats(self) -> dict[str, Any]:
+        """`facets`, counts, index sizes, cluster health and the store settings."""
+        settings = self.settings()
+        articles, facets = self._facets()
+        indices = [self.article_index] + ([self.index] if self._chunk_index_exists() else [])
+        sizes = self.client.indices.stats(index=indices, metric="store")
+        disk = int(sizes.get("_all", {}).get("total", {}).get("store", {}).get("size_in_bytes", 0))
+        health = self.client.cluster.health(index=indices).get("status", "")
+        return {
+            "store": f"{self.display_url} (index {self.index})",
+            "backend": self.backend,
+            "articles": articles,
+            "chunks": self.count_documents(),
+            **facets,
             "embedder": settings.get("embedder", ""),
             "dim": int(settings.get("dim", 0) or 0),
             "analysis_version": settings.get("es_analysis_version", ""),

@@ -698,9 +698,8 @@ class EmbeddedDocumentStore:
             )
         )
 
-    def stats(self) -> dict[str, Any]:
-        """Counts per language and source, sizes on disk, and the store settings."""
-        settings = self.settings()
+    def facets(self) -> dict[str, Any]:
+        """Articles per language and source (the largest `SOURCES_IN_STATS`), the published range, undated articles."""
         langs = dict(self.db.execute("SELECT lang, COUNT(*) FROM articles GROUP BY lang ORDER BY lang"))
         sources = dict(
             self.db.execute(
@@ -711,6 +710,16 @@ class EmbeddedDocumentStore:
         dates = self.db.execute(
             "SELECT MIN(NULLIF(published, '')), MAX(NULLIF(published, '')), SUM(published = '') FROM articles"
         ).fetchone()
+        return {
+            "languages": langs,
+            "sources": sources,
+            "published_range": [dates[0] or "", dates[1] or ""],
+            "undated": int(dates[2] or 0),
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """`facets`, counts, sizes on disk, and the store settings."""
+        settings = self.settings()
         disk = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
         matrix, alive = self._matrix()
         return {
@@ -718,10 +727,7 @@ class EmbeddedDocumentStore:
             "backend": self.backend,
             "articles": self.count_articles(),
             "chunks": self.count_documents(),
-            "languages": langs,
-            "sources": sources,
-            "published_range": [dates[0] or "", dates[1] or ""],
-            "undated": int(dates[2] or 0),
+            **self.facets(),
             "embedder": settings.get("embedder", ""),
             "dim": int(settings.get("dim", 0) or 0),
             "analysis_version": settings.get("analysis_version", ""),

@@ -648,6 +648,8 @@ def test_stats(es_store):
     assert stats["languages"] == {"en": 2, "fa": 1}
     assert stats["published_range"] == ["2019-03-01T10:00:00+03:30", "2020-07-22"]
     assert stats["undated"] == 1  # the Persian article has no date
+    facets = es_store.facets()  # what filter notes need, in one request
+    assert facets == {key: stats[key] for key in ("languages", "sources", "published_range", "undated")}
     assert stats["embedder"] == "test-model" and stats["dim"] == DIM
     assert stats["analysis_version"] == ES_ANALYSIS_VERSION and stats["disk_bytes"] > 0
 

@@ -182,6 +182,17 @@ def test_unsupported_filter_names_the_supported_fields(store):
         store.filter_documents({"field": "meta.colour", "operator": "==", "value": "red"})
 
 
+def test_facets_count_languages_sources_dates_and_undated_articles(store):
+    facets = store.facets()
+    assert facets == {
+        "languages": {"en": 2, "fa": 2},
+        "sources": {"tasnim": 2, "irna": 1, "islamtimes": 1},
+        "published_range": ["2020-03-10", "2020-07-22"],
+        "undated": 1,  # fa2 has no date
+    }
+    assert {key: store.stats()[key] for key in facets} == facets
+
+
 def test_changed_article_replaces_its_old_chunks(store):
     new = article("en1-v2", "The treaty between Iran and Russia now ends in March 2026.", key="/news/en1.txt")
     store.write_articles([new], chunks_of(new, [unit(0, 0, 0, 1)]))
