@@ -143,6 +143,26 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--query-sentences", type=int, default=2, help="sentences after the headline in a document query")
     _add_common(p)
 
+    p = tasks.add_parser(
+        "language-gate", help="when hybrid search shows the other language: measure the gate, fit its weights"
+    )
+    p.add_argument("path", help="the NTREX folder (on-topic queries: the other side holds the translation)")
+    p.add_argument(
+        "--off-topic",
+        nargs="+",
+        required=True,
+        metavar="PATH",
+        help="files or folders of articles whose titles and leads are off-topic queries for the other language "
+        "(e.g. BBC politics, Fars News)",
+    )
+    p.add_argument(
+        "--off-topic-limit",
+        type=_positive,
+        default=150,
+        help="articles read from --off-topic per language, in file order (default 150)",
+    )
+    _add_common(p)
+
     p = tasks.add_parser("regress", help="re-run regression files; [OK] / [FAIL] per expected value")
     p.add_argument(
         "files", nargs="*", default=["regressions"], help="regression files or folders (default regressions)"
@@ -223,7 +243,7 @@ def eval_service(args: argparse.Namespace, reader: str = "offline", reader_model
 
 
 def _needs_vectors(args: argparse.Namespace) -> bool:
-    modes = set(args.modes)
+    modes = set(args.modes) | ({"dense"} if args.eval_command == "language-gate" else set())
     if args.eval_command == "qa" and not args.retrieval_only:
         modes.add(args.ask_mode)
     return bool(modes & {"dense", "hybrid"})
@@ -419,6 +439,7 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
         "query": f"headline + {args.query_sentences} sentences",
         "keyword_queries": f"headline alone; the lead sentence's first {LEAD_WORDS} content words",
         "keyword_scopes": "-any: no language filter, articles of both languages ranked; -lang: target language only",
+        "keyword_documents": "the test half (CRC-32 of the document id odd); the tune half fits the language gate",
         "document_chunks": DOC_CHUNKS,
         "sentence_chunks": SENTENCE_CHUNKS,
         "chunking": {"max_chars": 600, "overlap_sentences": 1},
@@ -426,10 +447,55 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
     return _envelope("crosslingual", args, info, stats, config, metrics, started)
 
 
+def run_language_gate(args: argparse.Namespace) -> dict[str, Any]:
+    """Run ``eval language-gate`` and return its result (no printing)."""
+    from kavosh.embedding.text_embedder import KavoshTextEmbedder
+    from kavosh.evaluation.crosslingual import load_ntrex
+    from kavosh.evaluation.language_gate import evaluate_language_gate
+    from kavosh.indexer.loaders import Article, load_paths
+    from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever
+    from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
+
+    started = time.perf_counter()
+    corpus = load_ntrex(args.path)
+    off_topic: list[Article] = []
+    per_lang: dict[str, int] = {}
+    for item in load_paths(args.off_topic):
+        if (
+            isinstance(item, Article)
+            and item.lang in ("en", "fa")
+            and per_lang.get(item.lang, 0) < args.off_topic_limit
+        ):
+            per_lang[item.lang] = per_lang.get(item.lang, 0) + 1
+            off_topic.append(item)
+    if not off_topic:
+        raise ValueError(f"no English or Persian articles in {', '.join(args.off_topic)}")
+    with eval_service(args) as service:
+        stats, spec, backend = _build(service, args, corpus.articles_for_store() + off_topic, "language-gate")
+        retriever = BilingualHybridRetriever(bm25_retriever(service.store), embedding_retriever(service.store))
+        embedder = KavoshTextEmbedder(embedder=spec)
+        embedder.warm_up()
+        metrics = evaluate_language_gate(
+            retriever, lambda text: embedder.run(text)["embedding"], corpus, off_topic, _progress(args)
+        )
+    info = {**corpus.stats(), "off_topic": args.off_topic, "off_topic_articles": per_lang}
+    config = {
+        "store": "embedded (fresh), both languages, NTREX and the off-topic articles",
+        "embedder": spec,
+        "embedder_model": backend.model_id,
+        "queries": "headline alone and lead words (crosslingual keyword level), both directions; off-topic: title "
+        "and the first sentence's lead words",
+        "split": "CRC-32 of the NTREX document id / the article key: even tunes (fit), odd tests",
+        "chunking": {"max_chars": 600, "overlap_sentences": 1},
+    }
+    return _envelope("language-gate", args, info, stats, config, metrics, started)
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "qa": run_qa,
     "qrels": run_qrels,
     "crosslingual": run_crosslingual,
+    "language-gate": run_language_gate,
 }
 
 
@@ -571,10 +637,28 @@ def render_crosslingual(result: dict[str, Any]) -> str:
     return "\n".join([head, _store_line(result), "", table])
 
 
+def render_language_gate(result: dict[str, Any]) -> str:
+    d, m = result["dataset"], result["metrics"]
+    rows = []
+    for name in ("shipped", "fitted"):
+        for split, by_label in m[name]["admission"].items():
+            for label, cell in by_label.items():
+                rows.append(
+                    [f"{name} {split} {label}", cell["headline"], cell["lead-words"], cell["all"], cell["queries"]]
+                )
+    table = format_table(["gate split queries", "headline", "lead words", "all", "queries"], rows)
+    head = f"{d['name']} + off-topic {d['off_topic_articles']}: {m['samples']} labelled queries"
+    weights = f"shipped weights {m['shipped']['weights']}, fitted on the tune half {m['fitted']['weights']}"
+    return "\n".join(
+        [head, _store_line(result), "", "share of queries whose other language is shown", table, "", weights]
+    )
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "qa": render_qa,
     "qrels": render_qrels,
     "crosslingual": render_crosslingual,
+    "language-gate": render_language_gate,
 }
 
 

@@ -14,15 +14,17 @@ chunks retrieved.
 Keyword level, the queries people type: the headline alone (``headline``) and the first ``LEAD_WORDS`` content words
 of the lead sentence (``lead-words``), ranked among *articles* (chunks collapsed to their article, best first). Each
 kind runs twice: with no language filter (``…-any``: both languages compete, as a user searching the archive sees
-them) and restricted to the target language (``…-lang``).
+them) and restricted to the target language (``…-lang``). The keyword level asks the documents of the ``test`` half
+only (:func:`split_of`): the ``tune`` half fits the language gate that decides the ``-any`` lists.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,10 @@ QUERY_SENTENCES = 2  # body sentences added to the headline in a document query
 RECALL_AT = (1, 5)
 LEAD_WORDS = 4  # content words of the lead sentence in a keyword query
 KEYWORD_KINDS = ("headline", "lead-words")
+#: Halves of NTREX by document: the language gate of hybrid search is fitted on ``tune`` queries
+#: (:mod:`kavosh.evaluation.language_gate`); the keyword level, which that gate decides, is measured on ``test``.
+SPLITS = ("tune", "test")
+KEYWORD_SPLIT = "test"
 _FILES = {"en": "newstest2019-src.eng.txt", "fa": "newstest2019-ref.fas.txt", "ids": "DOCUMENT_IDS.tsv"}
 
 
@@ -78,6 +84,11 @@ class ParallelDocument:
         if kind == "headline":
             return self.lines[lang][0]
         return " ".join(lead_words(self.lines[lang][1] if len(self.lines[lang]) > 1 else self.lines[lang][0]))
+
+
+def split_of(key: str) -> str:
+    """``tune`` or ``test``: a fixed half of any keyed collection (CRC-32 of the key, even or odd)."""
+    return SPLITS[zlib.crc32(key.encode("utf-8")) % 2]
 
 
 def lead_words(sentence: str, n: int = LEAD_WORDS) -> list[str]:
@@ -203,13 +214,15 @@ def evaluate_crosslingual(
         :func:`kavosh.evaluation.corpus.build_store`.
     :param sentences: (document index, line index) pairs for the sentence level (see :func:`sentence_queries`);
         ``None`` or empty skips it.
-    :param keywords: also run the keyword level (headline and lead words; no language filter and target language).
+    :param keywords: also run the keyword level (headline and lead words; no language filter and target language),
+        on the ``KEYWORD_SPLIT`` half of the documents (the other half tunes the language gate it measures).
     :returns: ``{"document": {"en->fa": {mode: ...}, ...}, "sentence": {...}, "headline-any": {...}, ...}``.
     """
     spans = {(lang, d): corpus.documents[d].text(lang)[1] for d in range(len(corpus.documents)) for lang in LANGS}
     result: dict[str, Any] = {"document": {}, "sentence": {}}
     jobs = [(src, tgt, mode) for src, tgt in DIRECTIONS for mode in modes]
-    keyword_queries = len(corpus.documents) * len(KEYWORD_KINDS) * 2 if keywords else 0
+    keyword_corpus = replace(corpus, documents=[d for d in corpus.documents if split_of(d.doc_id) == KEYWORD_SPLIT])
+    keyword_queries = len(keyword_corpus.documents) * len(KEYWORD_KINDS) * 2 if keywords else 0
     total = len(jobs) * (len(corpus.documents) + len(sentences or []) + keyword_queries)
     bar = tqdm(total=total, desc=corpus.name, unit="q", disable=not progress, dynamic_ncols=True)
     for src, tgt, mode in jobs:
@@ -243,9 +256,9 @@ def evaluate_crosslingual(
             for scope, lang in (("any", None), ("lang", tgt)):
                 result.setdefault(f"{kind}-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _article_ranks(
                     service,
-                    corpus,
+                    keyword_corpus,
                     doc_ids,
-                    [doc.keywords(src, kind) for doc in corpus.documents],
+                    [doc.keywords(src, kind) for doc in keyword_corpus.documents],
                     tgt,
                     mode,
                     lang,
@@ -265,4 +278,5 @@ __all__ = [
     "lead_words",
     "load_ntrex",
     "sentence_queries",
+    "split_of",
 ]

@@ -52,6 +52,7 @@ from kavosh.text.analysis import (
     analyze,
     analyze_with_offsets,
     detect_language,
+    languages_in,
     normalize,
 )
 from kavosh.text.chunking import split_sentences
@@ -390,6 +391,7 @@ class SentenceEvidence:
     title: str = ""
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    lang: str = ""
 
     @property
     def embedding_text(self) -> str:
@@ -423,11 +425,16 @@ def collect_sentences(documents: list[Document]) -> list[SentenceEvidence]:
 
     :param documents: retrieved chunks, best first; ``meta["parent_id"]`` and ``meta["start"]`` place a chunk in its
         article (without them the chunk is its own article).
-    :returns: sentences in chunk order, each from the best-ranked chunk that holds it.
+    :returns: sentences in chunk order, each from the best-ranked chunk that holds it; a sentence's ``rank`` is its
+        chunk's rank among the chunks of its language (hybrid search interleaves languages; this reader was fitted
+        on lists of one language, and a passage of another language took a rank from every passage after it).
     """
     seen: set[tuple[Any, int, int]] = set()
     sentences = []
-    for rank, doc in enumerate(documents):
+    ranks: dict[str, int] = {}
+    for index, doc in enumerate(documents):
+        lang = str(doc.meta.get("lang") or "")
+        rank = ranks[lang] = ranks.get(lang, -1) + 1
         content = doc.content or ""
         for start, end in split_sentences(content):
             key = article_span(doc, start, end)
@@ -436,7 +443,7 @@ def collect_sentences(documents: list[Document]) -> list[SentenceEvidence]:
             seen.add(key)
             text = content[start:end]
             title = str(doc.meta.get("title") or "")
-            sentences.append(SentenceEvidence(rank, rank, start, end, text, _terms(text), title))
+            sentences.append(SentenceEvidence(index, rank, start, end, text, _terms(text), title, lang=lang))
     return sentences
 
 
@@ -464,15 +471,26 @@ def _term_set(sentence_terms: list[tuple[str, int, int]], question_pairs: list[t
     return terms
 
 
+def idf_count(terms: list[str], sentences: list[SentenceEvidence]) -> int:
+    """The number of sentences IDF counts: those of the question's language(s), else all.
+
+    A sentence of another language holds none of the question's words; counted, it raised every word's IDF by the
+    same amount and so shifted their balance (the reader was fitted on lists of one language).
+    """
+    langs = languages_in(" ".join(terms))
+    return sum(1 for s in sentences if s.lang in langs or not s.lang) or len(sentences)
+
+
 def lexical_features(terms: list[str], sentences: list[SentenceEvidence]) -> None:
     """Set the lexical features of each sentence in place: coverage, context coverage, bigram and their gaps.
 
-    IDF is computed over the candidate sentences, so a term every sentence shares counts little.
+    IDF is computed over the candidate sentences (:func:`idf_count`), so a term every sentence shares counts little.
     """
     n = len(sentences)
+    n_idf = idf_count(terms, sentences)
     pairs = list(zip(terms, terms[1:], strict=False))
     term_sets = [_term_set(s.terms, pairs) for s in sentences]
-    idf = {t: math.log((n + 1) / (sum(t in ts for ts in term_sets) + 0.5)) for t in terms}
+    idf = {t: math.log((n_idf + 1) / (sum(t in ts for ts in term_sets) + 0.5)) for t in terms}
     total = sum(idf.values()) or 1.0
     for i, sentence in enumerate(sentences):
         ts = term_sets[i]
@@ -525,7 +543,7 @@ def char_features(terms: list[str], sentences: list[SentenceEvidence]) -> None:
     """
     question_grams = char_ngrams(terms)
     sentence_grams = [char_ngrams([t for t, _, _ in s.terms]) for s in sentences]
-    n = len(sentences)
+    n = idf_count(terms, sentences)
     idf = {g: math.log((n + 1) / (sum(g in sg for sg in sentence_grams) + 0.5)) for g in question_grams}
     total = sum(idf.values()) or 1.0
     coverage = [sum(w for g, w in idf.items() if g in sg) / total for sg in sentence_grams]

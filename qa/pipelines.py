@@ -57,9 +57,16 @@ def build_retrieval_pipeline(
     return pipeline
 
 
-def retrieval_inputs(mode: RetrievalMode, query: str, top_k: int, filters: dict[str, Any] | None) -> dict[str, Any]:
-    """The ``Pipeline.run`` data for a query."""
+def retrieval_inputs(
+    mode: RetrievalMode, query: str, top_k: int, filters: dict[str, Any] | None, per_language: bool = False
+) -> dict[str, Any]:
+    """The ``Pipeline.run`` data for a query.
+
+    :param per_language: hybrid mode: ``top_k`` passages of each language shown (a reader's depth), not in all.
+    """
     data: dict[str, Any] = {"retriever": {"filters": filters, "top_k": top_k}}
+    if per_language and mode is RetrievalMode.HYBRID:
+        data["retriever"]["per_language"] = True
     if mode is not RetrievalMode.DENSE:
         data["retriever"]["query"] = query
     if mode is not RetrievalMode.BM25:

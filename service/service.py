@@ -374,7 +374,8 @@ class Kavosh:
         )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=True)
-        data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters)
+        # the reader reads `depth` passages of each language shown: one the gate lets in does not crowd out the rest
+        data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters, per_language=True)
         data["reader"] = {"query": question, "top_k": k * 3}
         output = pipeline.run(data, include_outputs_from={"retriever"})
         answers, no_answer = cite_answers(

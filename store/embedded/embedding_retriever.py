@@ -41,10 +41,18 @@ class EmbeddedEmbeddingRetriever:
 
     @component.output_types(documents=list[Document])
     def run(
-        self, query_embedding: list[float], filters: dict[str, Any] | None = None, top_k: int | None = None
+        self,
+        query_embedding: list[float],
+        filters: dict[str, Any] | None = None,
+        top_k: int | None = None,
+        return_embedding: bool = False,
     ) -> dict:
-        """:returns: ``{"documents": chunks}`` best first, each with its cosine ``score``."""
+        """:returns: ``{"documents": chunks}`` best first, each with its cosine ``score`` (and its ``embedding`` when
+        ``return_embedding``)."""
         docs = self.document_store.embedding_retrieval(
-            query_embedding, filters=filters if filters is not None else self.filters, top_k=top_k or self.top_k
+            query_embedding,
+            filters=filters if filters is not None else self.filters,
+            top_k=top_k or self.top_k,
+            return_embedding=return_embedding,
         )
         return {"documents": docs}

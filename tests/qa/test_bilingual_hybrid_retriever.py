@@ -6,7 +6,13 @@ from haystack import Document
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever, InMemoryEmbeddingRetriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
-from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever, interleave
+from kavosh.qa.bilingual_hybrid_retriever import (
+    BilingualHybridRetriever,
+    interleave,
+    other_language_probability,
+    resemblance,
+    top_vectors,
+)
 
 
 def unit(*values: float) -> list[float]:
@@ -73,6 +79,42 @@ def test_a_mixed_query_gets_bm25_in_both_languages(retriever):
     assert [d.id for d in docs if d.meta["lang"] == "fa"][0] == "fa-digits"
 
 
+def test_passages_come_back_without_their_vectors(retriever):
+    # the gate reads the vectors; the results travel without them (pipelines deep-copy what they pass on)
+    docs = retriever.run(query=QUERY, query_embedding=QUERY_VECTOR)["documents"]
+    assert docs and all(d.embedding is None for d in docs)
+
+
+def test_the_gate_reads_the_other_languages_cosine_gap_and_resemblance(retriever):
+    fused, gate = retriever.rankings(QUERY, QUERY_VECTOR, None, 6)
+    assert set(fused) == {"en", "fa"} and set(gate) == {"fa"}  # an English query: only Persian is gated
+    best, own_best, resembling = gate["fa"]
+    assert best == pytest.approx(float(np.dot(QUERY_VECTOR, unit(1, 0.25, 0))))  # fa-story
+    assert own_best == pytest.approx(float(np.dot(QUERY_VECTOR, unit(1, 0.1, 0))))  # en-story
+    # the closest pair among each language's first passages: fa-story and en-story
+    assert resembling == pytest.approx(float(np.dot(unit(1, 0.25, 0), unit(1, 0.1, 0))))
+
+
+def test_a_mixed_query_has_no_other_language_to_gate(retriever):
+    _, gate = retriever.rankings("Putin sanctions قیمت", QUERY_VECTOR, None, 6)
+    assert gate == {}
+
+
+def test_probability_rises_with_resemblance_and_is_one_without_own_language_passages():
+    low = other_language_probability(0.82, 0.86, 0.76)
+    high = other_language_probability(0.82, 0.86, 0.92)
+    assert 0.0 <= low < 0.5 < high <= 1.0
+    assert other_language_probability(0.5, float("-inf"), float("-inf")) == 1.0  # nothing in the query's language
+    assert other_language_probability(0.9, 0.9, float("-inf")) == 0.0  # no vectors to compare
+
+
+def test_resemblance_is_the_best_pair_of_first_passages():
+    a = top_vectors([Document(content="a", embedding=unit(1, 0, 0)), Document(content="b", embedding=unit(0, 1, 0))])
+    b = top_vectors([Document(content="c", embedding=unit(0, 1, 1))])
+    assert resemblance(a, b) == pytest.approx(float(np.dot(unit(0, 1, 0), unit(0, 1, 1))))
+    assert resemblance(a, top_vectors([Document(content="no vector")])) == float("-inf")
+
+
 def test_a_language_far_below_the_best_is_left_out():
     store = InMemoryDocumentStore(embedding_similarity_function="cosine")
     store.write_documents(
@@ -95,5 +137,5 @@ def test_init_rejects_bad_settings():
     store = InMemoryDocumentStore()
     with pytest.raises(TypeError):
         BilingualHybridRetriever(object(), InMemoryEmbeddingRetriever(store))
-    with pytest.raises(ValueError, match="language_margin"):
-        BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), language_margin=3)
+    with pytest.raises(ValueError, match="language_bar"):
+        BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), language_bar=1.5)

@@ -768,6 +768,14 @@ def test_knn_body_and_cosine_scores(cluster, es_store):
     assert best[0].id == TREATY[1][0].id and best[0].score == pytest.approx(1.0, abs=1e-6)
 
 
+def test_dense_retriever_asks_for_vectors_only_when_asked(cluster, es_store):
+    write_all(es_store, TREATY, SPORTS)
+    query = TREATY[1][0].embedding
+    docs = EsEmbeddingRetriever(es_store, top_k=1).run(query_embedding=query, return_embedding=True)["documents"]
+    assert "embedding" not in cluster.sent(None, "/kavosh/_search")[-1].body["_source"]["excludes"]
+    assert docs[0].embedding == pytest.approx(query)
+
+
 def test_exact_dense_retrieval_scores_every_filtered_chunk(cluster, es_store):
     write_all(es_store, TREATY, SPORTS)
     query = SPORTS[1][0].embedding

@@ -13,6 +13,7 @@ from haystack.document_stores.types import DuplicatePolicy
 
 from kavosh.store.base import StoredArticle, StoreError
 from kavosh.store.embedded.document_store import EmbeddedDocumentStore
+from kavosh.store.embedded.embedding_retriever import EmbeddedEmbeddingRetriever
 from kavosh.store.filters import FilterError
 
 DIM = 4
@@ -134,6 +135,13 @@ def test_dense_retrieval_is_exact_cosine(store):
     assert ids(docs) == ["en2", "fa1"]
     assert docs[0].score == pytest.approx(1.0, abs=1e-6)
     assert docs[1].score == pytest.approx(float(np.dot(unit(0.2, 1, 0, 0), unit(0, 1, 0, 0))), abs=1e-6)
+
+
+def test_dense_retriever_returns_vectors_only_when_asked(store):
+    retriever = EmbeddedEmbeddingRetriever(store, top_k=2)
+    assert all(d.embedding is None for d in retriever.run(query_embedding=unit(0, 1, 0, 0))["documents"])
+    docs = retriever.run(query_embedding=unit(0, 1, 0, 0), return_embedding=True)["documents"]
+    assert docs[0].embedding == pytest.approx(unit(0, 1, 0, 0), abs=1e-6)  # en2's own vector
 
 
 @pytest.mark.parametrize(

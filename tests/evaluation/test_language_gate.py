@@ -1,0 +1,45 @@
+"""The language gate's fit and measures (kavosh.evaluation.language_gate), on hand-made samples and real articles."""
+
+import pytest
+
+from kavosh.evaluation.language_gate import GateSample, admission, fit_gate, off_topic_queries
+from kavosh.indexer.loaders import Article
+from kavosh.qa.bilingual_hybrid_retriever import other_language_probability
+
+
+def sample(on_topic: bool, best: float, own_best: float, resembling: float, split="tune", kind="headline"):
+    return GateSample(on_topic, split, kind, "en->fa", "q", best, own_best, resembling)
+
+
+# On-topic queries: the other language's passages resemble the query language's (a translation: ~0.9); off-topic:
+# they do not (~0.8). Cosines with the query overlap, as they do for short queries.
+ON = [sample(True, 0.80 + i * 0.005, 0.86, 0.88 + i * 0.004) for i in range(10)]
+OFF = [sample(False, 0.79 + i * 0.005, 0.87, 0.78 + i * 0.004) for i in range(10)]
+
+
+def test_fit_separates_on_and_off_topic_queries_by_resemblance():
+    weights = fit_gate(ON + OFF)
+    assert weights[3] > 0  # resembling the query language's finds counts for the other language
+    assert all(other_language_probability(s.best, s.own_best, s.resembling, weights) > 0.5 for s in ON)
+    assert all(other_language_probability(s.best, s.own_best, s.resembling, weights) < 0.5 for s in OFF)
+
+
+def test_fit_needs_both_kinds_of_query():
+    with pytest.raises(ValueError, match="both on-topic and off-topic"):
+        fit_gate(ON)
+
+
+def test_admission_counts_each_split_label_and_kind():
+    weights = fit_gate(ON + OFF)
+    held_out = [sample(True, 0.83, 0.86, 0.91, "test"), sample(False, 0.80, 0.87, 0.79, "test", "lead-words")]
+    rates = admission(ON + OFF + held_out, weights)
+    assert rates["tune"]["on-topic"] == {"headline": 1.0, "lead-words": None, "all": 1.0, "queries": 10}
+    assert rates["tune"]["off-topic"]["all"] == 0.0
+    assert rates["test"]["on-topic"]["all"] == 1.0 and rates["test"]["off-topic"]["lead-words"] == 0.0
+
+
+def test_off_topic_queries_are_the_title_and_the_lead_words():
+    text = "Blair backs new rules\n\nThe prime minister said on Monday that the rules would change. More later."
+    article = Article(text, "Blair backs new rules", "x.txt", "x.txt", "", "", "", "en", "txt", "utf-8")
+    assert off_topic_queries(article, "headline") == "Blair backs new rules"
+    assert off_topic_queries(article, "lead-words") == "prime minister said monday"
