@@ -437,7 +437,7 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
         "embedder_model": backend.model_id,
         "target_filter": "lang",
         "query": f"headline + {args.query_sentences} sentences",
-        "keyword_queries": f"headline alone; the lead sentence's first {LEAD_WORDS} content words",
+        "keyword_queries": f"headline alone; the lead sentence's first {LEAD_WORDS} and first 2 content words",
         "keyword_scopes": "-any: no language filter, articles of both languages ranked; -lang: target language only",
         "keyword_documents": "the test half (CRC-32 of the document id odd); the tune half fits the language gate",
         "document_chunks": DOC_CHUNKS,
@@ -639,14 +639,15 @@ def render_crosslingual(result: dict[str, Any]) -> str:
 
 def render_language_gate(result: dict[str, Any]) -> str:
     d, m = result["dataset"], result["metrics"]
+    from kavosh.evaluation.crosslingual import KEYWORD_KINDS
+
+    kinds = [*KEYWORD_KINDS, "all"]
     rows = []
     for name in ("shipped", "fitted"):
         for split, by_label in m[name]["admission"].items():
             for label, cell in by_label.items():
-                rows.append(
-                    [f"{name} {split} {label}", cell["headline"], cell["lead-words"], cell["all"], cell["queries"]]
-                )
-    table = format_table(["gate split queries", "headline", "lead words", "all", "queries"], rows)
+                rows.append([f"{name} {split} {label}", *(cell.get(k) for k in kinds), cell["queries"]])
+    table = format_table(["gate split queries", *kinds, "queries"], rows)
     head = f"{d['name']} + off-topic {d['off_topic_articles']}: {m['samples']} labelled queries"
     weights = f"shipped weights {m['shipped']['weights']}, fitted on the tune half {m['fitted']['weights']}"
     return "\n".join(

@@ -11,11 +11,12 @@ language with the ``lang`` filter (without it an English query would first find 
 Reported per direction and mode: recall@1, recall@5 and MRR over the first ``DOC_CHUNKS`` / ``SENTENCE_CHUNKS``
 chunks retrieved.
 
-Keyword level, the queries people type: the headline alone (``headline``) and the first ``LEAD_WORDS`` content words
-of the lead sentence (``lead-words``), ranked among *articles* (chunks collapsed to their article, best first). Each
-kind runs twice: with no language filter (``…-any``: both languages compete, as a user searching the archive sees
-them) and restricted to the target language (``…-lang``). The keyword level asks the documents of the ``test`` half
-only (:func:`split_of`): the ``tune`` half fits the language gate that decides the ``-any`` lists.
+Keyword level, the queries people type: the headline alone (``headline``), the first ``LEAD_WORDS`` content words
+of the lead sentence (``lead-words``) and its first two (``two-words``), ranked among *articles* (chunks collapsed
+to their article, best first). Each kind runs twice: with no language filter (``…-any``: both languages compete, as
+a user searching the archive sees them) and restricted to the target language (``…-lang``). The keyword level asks
+the documents of the ``test`` half only (:func:`split_of`): the ``tune`` half fits the language gate that decides the
+``-any`` lists.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ SENTENCE_CHUNKS = 20  # passages fetched per sentence query
 QUERY_SENTENCES = 2  # body sentences added to the headline in a document query
 RECALL_AT = (1, 5)
 LEAD_WORDS = 4  # content words of the lead sentence in a keyword query
-KEYWORD_KINDS = ("headline", "lead-words")
+KEYWORD_KINDS = ("headline", "lead-words", "two-words")
+#: content words of the lead sentence in each kind of keyword query other than the headline
+KIND_WORDS = {"lead-words": LEAD_WORDS, "two-words": 2}
 #: Halves of NTREX by document: the language gate of hybrid search is fitted on ``tune`` queries
 #: (:mod:`kavosh.evaluation.language_gate`); the keyword level, which that gate decides, is measured on ``test``.
 SPLITS = ("tune", "test")
@@ -80,10 +83,11 @@ class ParallelDocument:
         return " ".join(self.lines[lang][: 1 + sentences])
 
     def keywords(self, lang: str, kind: str) -> str:
-        """A keyword query: the headline alone, or the lead sentence's first ``LEAD_WORDS`` content words."""
+        """A keyword query: the headline alone, or the lead sentence's first content words (``KIND_WORDS``)."""
         if kind == "headline":
             return self.lines[lang][0]
-        return " ".join(lead_words(self.lines[lang][1] if len(self.lines[lang]) > 1 else self.lines[lang][0]))
+        lead = self.lines[lang][1] if len(self.lines[lang]) > 1 else self.lines[lang][0]
+        return " ".join(lead_words(lead, KIND_WORDS[kind]))
 
 
 def split_of(key: str) -> str:
@@ -273,6 +277,7 @@ def evaluate_crosslingual(
 __all__ = [
     "DIRECTIONS",
     "ParallelCorpus",
+    "KIND_WORDS",
     "ParallelDocument",
     "evaluate_crosslingual",
     "lead_words",

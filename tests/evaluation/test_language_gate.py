@@ -33,7 +33,13 @@ def test_admission_counts_each_split_label_and_kind():
     weights = fit_gate(ON + OFF)
     held_out = [sample(True, 0.83, 0.86, 0.91, "test"), sample(False, 0.80, 0.87, 0.79, "test", "lead-words")]
     rates = admission(ON + OFF + held_out, weights)
-    assert rates["tune"]["on-topic"] == {"headline": 1.0, "lead-words": None, "all": 1.0, "queries": 10}
+    assert rates["tune"]["on-topic"] == {
+        "headline": 1.0,
+        "lead-words": None,
+        "two-words": None,
+        "all": 1.0,
+        "queries": 10,
+    }
     assert rates["tune"]["off-topic"]["all"] == 0.0
     assert rates["test"]["on-topic"]["all"] == 1.0 and rates["test"]["off-topic"]["lead-words"] == 0.0
 
