@@ -151,7 +151,7 @@ class BilingualHybridRetriever:
         return default_from_dict(cls, data)
 
     def rankings(
-        self, query: str, query_embedding: list[float], filters: dict[str, Any] | None, depth: int
+        self, query: str, query_embedding: list[float] | np.ndarray, filters: dict[str, Any] | None, depth: int
     ) -> tuple[dict[str, list[Document]], dict[str, tuple[float, float, float]]]:
         """Each language's fused ranking, and the gate's inputs for each language the query is not written in.
 
@@ -190,7 +190,7 @@ class BilingualHybridRetriever:
     def run(
         self,
         query: str,
-        query_embedding: list[float],
+        query_embedding: list[float] | np.ndarray,
         filters: dict[str, Any] | None = None,
         top_k: int | None = None,
         per_language: bool = False,

@@ -988,7 +988,7 @@ class OfflineReader:
         return np.stack([self._cache[t] for t in texts])
 
     def score_sentences(
-        self, query: str, documents: list[Document], query_embedding: list[float] | None = None
+        self, query: str, documents: list[Document], query_embedding: list[float] | np.ndarray | None = None
     ) -> tuple[list[SentenceEvidence], AnswerType]:
         """Collect the sentences of the chunks and score each: probability that it contains the answer.
 
@@ -1048,7 +1048,7 @@ class OfflineReader:
         self,
         query: str,
         documents: list[Document],
-        query_embedding: list[float] | None = None,
+        query_embedding: list[float] | np.ndarray | None = None,
         top_k: int | None = None,
     ) -> dict[str, list[ExtractedAnswer]]:
         """Find answers to a question in retrieved chunks.

@@ -890,7 +890,7 @@ class ElasticsearchStore:
         dim = self.dim
         if dim is not None and len(query_embedding) != dim:
             raise StoreError(f"query embedding has dimension {len(query_embedding)}, the index holds {dim}")
-        body = knn_query_body(list(query_embedding), filters, top_k, num_candidates, exact)
+        body = knn_query_body(np.asarray(query_embedding, dtype=float).tolist(), filters, top_k, num_candidates, exact)
         if return_embedding:
             body["_source"] = {"excludes": [f for f in _HIDDEN_FIELDS if f != "embedding"]}
         try:

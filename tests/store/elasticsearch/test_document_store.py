@@ -776,6 +776,15 @@ def test_dense_retriever_asks_for_vectors_only_when_asked(cluster, es_store):
     assert docs[0].embedding == pytest.approx(query)
 
 
+def test_a_query_vector_given_as_an_array_is_sent_as_json_numbers(cluster, es_store):
+    write_all(es_store, TREATY)
+    query = np.asarray(TREATY[1][0].embedding, dtype=np.float32)  # what Kavosh's text embedder hands the retrievers
+    docs = EsEmbeddingRetriever(es_store, top_k=1).run(query_embedding=query)["documents"]
+    sent = cluster.sent(None, "/kavosh/_search")[-1].body["knn"]["query_vector"]
+    assert all(type(x) is float for x in sent) and sent == pytest.approx(query.tolist())
+    assert docs[0].id == TREATY[1][0].id
+
+
 def test_exact_dense_retrieval_scores_every_filtered_chunk(cluster, es_store):
     write_all(es_store, TREATY, SPORTS)
     query = SPORTS[1][0].embedding
