@@ -7,6 +7,7 @@ import typing
 from enum import Enum
 from typing import Any
 
+import networkx
 import numpy as np
 from haystack import Pipeline
 
@@ -68,6 +69,36 @@ def build_retrieval_pipeline(
         if mode is not RetrievalMode.BM25 and "query_embedding" in inspect.signature(reader.run).parameters:
             pipeline.connect(_embedding_output(pipeline, "reader"), "reader.query_embedding")
     return pipeline
+
+
+def run_in_order(
+    pipeline: Pipeline, data: dict[str, dict[str, Any]], include_outputs_from: set[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Run a pipeline whose components each run once, in the order of its connections, as ``Pipeline.run`` would.
+
+    For a process that answers one request (a one-shot CLI call). Why not ``Pipeline.run`` there: its first call in a
+    process imports ``haystack.tools`` (0.2-0.3 s: tool, telemetry and HTTP client modules) to deep-copy every
+    component's inputs, which a chain of three components of ours does not need. The wiring is the pipeline's own.
+
+    :param data: inputs by component name, as for ``Pipeline.run``.
+    :param include_outputs_from: components whose every output is returned, consumed or not.
+    :returns: as ``Pipeline.run``: each component's outputs that no connection consumed, and all outputs of
+        ``include_outputs_from``; components with none left out.
+    """
+    graph = pipeline.graph
+    include = include_outputs_from or set()
+    outputs: dict[str, dict[str, Any]] = {}
+    result: dict[str, dict[str, Any]] = {}
+    for name in networkx.topological_sort(graph):
+        inputs = dict(data.get(name, {}))
+        for sender, _, edge in graph.in_edges(name, data=True):
+            inputs[edge["to_socket"].name] = outputs[sender][edge["from_socket"].name]
+        outputs[name] = pipeline.get_component(name).run(**inputs)
+        consumed = {edge["from_socket"].name for _, _, edge in graph.out_edges(name, data=True)}
+        kept = outputs[name] if name in include else {k: v for k, v in outputs[name].items() if k not in consumed}
+        if kept:
+            result[name] = kept
+    return result
 
 
 def retrieval_inputs(

