@@ -785,6 +785,28 @@ def test_a_query_vector_given_as_an_array_is_sent_as_json_numbers(cluster, es_st
     assert docs[0].id == TREATY[1][0].id
 
 
+def test_hybrid_search_reads_the_language_gate_from_elasticsearch(cluster, es_store):
+    from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever
+
+    write_all(es_store, TREATY, SPORTS, PERSIAN)
+    hybrid = BilingualHybridRetriever(EsBM25Retriever(es_store), EsEmbeddingRetriever(es_store))
+    query = np.asarray(TREATY[1][0].embedding, dtype=np.float32)
+    fused, gate = hybrid.rankings("Iran Russia treaty", query, None, 6)
+    assert set(fused) == {"en", "fa"} and set(gate) == {"fa"}
+
+    def first(chunks: list[Document]) -> np.ndarray:  # the dense ranking's first 3 vectors, computed here
+        vectors = np.asarray([c.embedding for c in chunks], dtype=np.float32)
+        return vectors[np.argsort(-(vectors @ query))[:3]]
+
+    english, persian = first(TREATY[1] + SPORTS[1]), first(PERSIAN[1])
+    best, own_best, resembling = gate["fa"]
+    assert best == pytest.approx(float((persian @ query).max()), abs=1e-5)
+    assert own_best == pytest.approx(1.0, abs=1e-5)
+    assert resembling == pytest.approx(float((persian @ english.T).max()), abs=1e-5)
+    # the passages come back without their vectors
+    assert all(d.embedding is None for ranking in fused.values() for d in ranking)
+
+
 def test_exact_dense_retrieval_scores_every_filtered_chunk(cluster, es_store):
     write_all(es_store, TREATY, SPORTS)
     query = SPORTS[1][0].embedding
