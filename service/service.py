@@ -370,7 +370,7 @@ class Kavosh:
         """Answers extracted from the best passages, each citing its article, passage and offsets.
 
         :param k: answers wanted.
-        :param depth: retrieved chunks the reader reads.
+        :param depth: retrieved chunks the reader reads (in hybrid mode, of each language shown).
         :param include_undated: with ``date_from``/``date_to``, also read articles that have no date.
         :param per_article: the passages shown beside the answers one per article (as in `search`).
         :raises ValueError: for an empty question or bad options.
