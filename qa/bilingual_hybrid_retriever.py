@@ -155,8 +155,9 @@ class BilingualHybridRetriever:
     ) -> tuple[dict[str, list[Document]], dict[str, tuple[float, float, float]]]:
         """Each language's fused ranking, and the gate's inputs for each language the query is not written in.
 
-        :returns: (language -> BM25 + dense ranking, RRF-fused; language -> ``(best, own_best, resembling)``, the
-            arguments of :func:`other_language_probability`); languages with no passage are left out.
+        :returns: (language -> BM25 + dense ranking, RRF-fused, dense passages still carrying their vectors;
+            language -> ``(best, own_best, resembling)``, the arguments of :func:`other_language_probability`);
+            languages with no passage are left out.
         """
         fused: dict[str, list[Document]] = {}
         best: dict[str, float] = {}
@@ -173,8 +174,6 @@ class BilingualHybridRetriever:
             if not bm25 and not dense:
                 continue
             vectors[lang] = top_vectors(dense)
-            # the vectors are read; passages travel on without them (a pipeline deep-copies what it passes)
-            dense = [replace(d, embedding=None) for d in dense]
             fused[lang] = self._joiner.run(documents=[bm25, dense])["documents"]
             best[lang] = max((d.score or 0.0 for d in dense), default=float("-inf"))
         own = [lang for lang in fused if lang in query_langs]
@@ -207,6 +206,9 @@ class BilingualHybridRetriever:
             if lang not in gate or other_language_probability(*gate[lang]) >= self.language_bar
         ]
         if per_language:
-            kept = [ranking[:top_k] for ranking in kept]
-            return {"documents": interleave(kept)}
-        return {"documents": interleave(kept)[:top_k]}
+            documents = interleave([ranking[:top_k] for ranking in kept])
+        else:
+            documents = interleave(kept)[:top_k]
+        # the gate has read the vectors; the passages travel on without them (a pipeline deep-copies every input,
+        # a list of 384 floats element by element), and only those returned are copied
+        return {"documents": [replace(d, embedding=None) if d.embedding is not None else d for d in documents]}
