@@ -218,7 +218,7 @@ def evaluate_crosslingual(
         :func:`kavosh.evaluation.corpus.build_store`.
     :param sentences: (document index, line index) pairs for the sentence level (see :func:`sentence_queries`);
         ``None`` or empty skips it.
-    :param keywords: also run the keyword level (headline and lead words; no language filter and target language),
+    :param keywords: also run the keyword level (headline, 4 and 2 lead words; no language filter and target language),
         on the ``KEYWORD_SPLIT`` half of the documents (the other half tunes the language gate it measures).
     :returns: ``{"document": {"en->fa": {mode: ...}, ...}, "sentence": {...}, "headline-any": {...}, ...}``.
     """
@@ -276,8 +276,8 @@ def evaluate_crosslingual(
 
 __all__ = [
     "DIRECTIONS",
-    "ParallelCorpus",
     "KIND_WORDS",
+    "ParallelCorpus",
     "ParallelDocument",
     "evaluate_crosslingual",
     "lead_words",
