@@ -106,7 +106,8 @@ def retrieval_inputs(
 ) -> dict[str, Any]:
     """The ``Pipeline.run`` data for a query.
 
-    :param per_language: hybrid mode: ``top_k`` passages of each language shown (a reader's depth), not in all.
+    :param per_language: hybrid mode: ``top_k`` passages of the query's language, plus a few of another language
+        shown (a reader's list; see ``BilingualHybridRetriever.run``).
     """
     data: dict[str, Any] = {"retriever": {"filters": filters, "top_k": top_k}}
     if per_language and mode is RetrievalMode.HYBRID:

@@ -370,7 +370,8 @@ class Kavosh:
         """Answers extracted from the best passages, each citing its article, passage and offsets.
 
         :param k: answers wanted.
-        :param depth: retrieved chunks the reader reads (in hybrid mode, of each language shown).
+        :param depth: retrieved chunks the reader reads (in hybrid mode, of the question's language; another language
+            shown adds ``OTHER_LANGUAGE_PASSAGES``).
         :param include_undated: with ``date_from``/``date_to``, also read articles that have no date.
         :param per_article: the passages shown beside the answers one per article (as in `search`).
         :raises ValueError: for an empty question or bad options.
@@ -380,7 +381,7 @@ class Kavosh:
         )
         started = time.perf_counter()
         pipeline = self._pipeline(retrieval_mode, with_reader=True)
-        # the reader reads `depth` passages of each language shown: one the gate lets in does not crowd out the rest
+        # the reader reads `depth` passages of the question's language, and a few more of another language shown
         data = retrieval_inputs(retrieval_mode, question, max(depth, k), filters, per_language=True)
         data["reader"] = {"query": question, "top_k": k * 3}
         output = self._run(pipeline, data, include_outputs_from={"retriever"})

@@ -139,3 +139,12 @@ def test_init_rejects_bad_settings():
         BilingualHybridRetriever(object(), InMemoryEmbeddingRetriever(store))
     with pytest.raises(ValueError, match="language_bar"):
         BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), language_bar=1.5)
+
+
+def test_a_readers_list_keeps_its_depth_in_the_query_language_and_adds_a_few_of_the_other(retriever):
+    from kavosh.qa.bilingual_hybrid_retriever import OTHER_LANGUAGE_PASSAGES
+
+    docs = retriever.run(query=QUERY, query_embedding=QUERY_VECTOR, top_k=1, per_language=True)["documents"]
+    assert [d.meta["lang"] for d in docs].count("en") == 1
+    assert [d.meta["lang"] for d in docs].count("fa") == min(OTHER_LANGUAGE_PASSAGES, 3)  # the store holds 3
+    assert len(retriever.run(query=QUERY, query_embedding=QUERY_VECTOR, top_k=1)["documents"]) == 1
