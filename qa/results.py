@@ -52,25 +52,28 @@ class SearchHit:
         }
 
     @classmethod
-    def from_document(cls, doc: Document, query: str | None = None) -> SearchHit:
-        """A hit for a retrieved chunk; with `query`, the words it matched are in ``matches``."""
+    def from_document(cls, doc: Document) -> SearchHit:
+        """A hit for a retrieved chunk (``matches`` empty: see :meth:`with_matches`)."""
         meta = doc.meta
-        text = doc.content or ""
         return cls(
             doc_id=meta.get("parent_id", ""),
             title=meta.get("title", ""),
             path=meta.get("path", ""),
             lang=meta.get("lang", ""),
             score=float(doc.score or 0.0),
-            text=text,
+            text=doc.content or "",
             start=int(meta.get("start", 0)),
             end=int(meta.get("end", 0)),
             source=meta.get("source", ""),
             url=meta.get("url", ""),
             published=meta.get("published", ""),
             chunk_id=doc.id,
-            matches=matched_spans(query, text) if query else [],
         )
+
+    def with_matches(self, query: str) -> SearchHit:
+        """This hit with the words of its text that `query` matched (``matches``); called on the hits shown only,
+        as it analyses the whole text (~0.4 ms a passage)."""
+        return replace(self, matches=matched_spans(query, self.text))
 
 
 #: retrieval mode -> what a hit's score is: rank fusion per language (hybrid), BM25 (no fixed scale), cosine (dense)

@@ -321,10 +321,11 @@ class Kavosh:
         pipeline = self._pipeline(retrieval_mode, with_reader=False)
         depth = k * PASSAGES_PER_ARTICLE if per_article else k
         output = self._run(pipeline, retrieval_inputs(retrieval_mode, query, depth, filters))
-        hits = [SearchHit.from_document(d, query) for d in output["retriever"]["documents"][:depth]]
+        hits = [SearchHit.from_document(d) for d in output["retriever"]["documents"][:depth]]
+        shown = by_article(hits, k) if per_article else hits
         return SearchResult(
             query=query,
-            hits=by_article(hits, k) if per_article else hits,
+            hits=[hit.with_matches(query) for hit in shown],
             mode=retrieval_mode.value,
             seconds=time.perf_counter() - started,
             notes=self._filter_notes(bool(hits), source, bool(date_from or date_to) and not include_undated),
@@ -388,8 +389,9 @@ class Kavosh:
         answers, no_answer = cite_answers(
             output["reader"]["answers"], top_k=k, below_no_answer=not self.reader_name.startswith("transformer")
         )
-        retrieved = [SearchHit.from_document(d, question) for d in output["retriever"]["documents"]]
-        passages = by_article(retrieved, max(k, 5)) if per_article else retrieved[: max(k, 5)]
+        retrieved = [SearchHit.from_document(d) for d in output["retriever"]["documents"]]
+        shown = by_article(retrieved, max(k, 5)) if per_article else retrieved[: max(k, 5)]
+        passages = [hit.with_matches(question) for hit in shown]
         return AskResult(
             question=question,
             reader=self.reader_name,
