@@ -83,16 +83,22 @@ class ParallelDocument:
         return " ".join(self.lines[lang][: 1 + sentences])
 
     def keywords(self, lang: str, kind: str) -> str:
-        """A keyword query: the headline alone, or the lead sentence's first content words (``KIND_WORDS``)."""
-        if kind == "headline":
-            return self.lines[lang][0]
-        lead = self.lines[lang][1] if len(self.lines[lang]) > 1 else self.lines[lang][0]
-        return " ".join(lead_words(lead, KIND_WORDS[kind]))
+        """This document's keyword query of one kind (see :func:`keyword_query`)."""
+        lines = self.lines[lang]
+        return keyword_query(lines[0], lines[1] if len(lines) > 1 else lines[0], kind)
 
 
 def split_of(key: str) -> str:
     """``tune`` or ``test``: a fixed half of any keyed collection (CRC-32 of the key, even or odd)."""
     return SPLITS[zlib.crc32(key.encode("utf-8")) % 2]
+
+
+def keyword_query(headline: str, lead: str, kind: str) -> str:
+    """A keyword query of one of ``KEYWORD_KINDS``: the headline alone, or the lead sentence's first content words
+    (``KIND_WORDS``)."""
+    if kind == "headline":
+        return headline
+    return " ".join(lead_words(lead, KIND_WORDS[kind]))
 
 
 def lead_words(sentence: str, n: int = LEAD_WORDS) -> list[str]:
@@ -280,6 +286,7 @@ __all__ = [
     "ParallelCorpus",
     "ParallelDocument",
     "evaluate_crosslingual",
+    "keyword_query",
     "lead_words",
     "load_ntrex",
     "sentence_queries",

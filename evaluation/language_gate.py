@@ -33,10 +33,9 @@ from tqdm import tqdm
 from kavosh.evaluation.crosslingual import (
     DIRECTIONS,
     KEYWORD_KINDS,
-    KIND_WORDS,
     SPLITS,
     ParallelCorpus,
-    lead_words,
+    keyword_query,
     split_of,
 )
 from kavosh.indexer.loaders import Article
@@ -73,14 +72,12 @@ class GateSample:
 
 
 def off_topic_queries(article: Article, kind: str) -> str:
-    """An off-topic article's keyword query: its title, or the first content words of its first body sentence."""
-    if kind == "headline":
-        return article.title
+    """An off-topic article's keyword query (:func:`keyword_query`): its title, or the first content words of its
+    first body sentence."""
     body = article.text[len(article.title) :] if article.text.startswith(article.title) else article.text
     body = body.strip()
     spans = split_sentences(body)
-    first = body[spans[0][0] : spans[0][1]] if spans else body
-    return " ".join(lead_words(first, KIND_WORDS[kind]))
+    return keyword_query(article.title, body[spans[0][0] : spans[0][1]] if spans else body, kind)
 
 
 def gate_samples(
