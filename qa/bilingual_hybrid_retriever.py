@@ -34,15 +34,17 @@ RESEMBLANCE_DEPTH = 3
 OTHER_LANGUAGE_PASSAGES = 3
 # Each retriever fetches this many candidates per result wanted, so fusion sees deeper lists than k.
 FUSION_DEPTH = 3
-#: The bridge to a language the query is not written in: its dense candidates are ranked by cosine with the query
-#: vector plus ``BRIDGE_WEIGHT`` times the vector of the query language's first passage (BM25 + dense, where a few
-#: keywords work), not with the query alone. Why: a 2-4 word query's cross-lingual cosine is flat (its translation is
-#: rarely first), while a passage says the same thing in many words and passage-to-passage cosine crosses languages
-#: well (NTREX document level R@1 0.97). Only the order of the candidates the query found changes: no second search,
-#: and the gate reads the query's own cosines. Chosen on NTREX's tune half (kavosh eval crosslingual keyword level,
-#: no language filter, R@5 en->fa / fa->en): 4 lead words 0.714 / 0.587 -> 0.841 / 0.730, 2 words 0.587 / 0.286 ->
-#: 0.667 / 0.429, headlines 0.968 / 0.984 -> 0.968 / 0.968; weights 0.5-4 and a second search with the bridged vector
-#: scored within 0.03 of it, the mean of the first 3 passages lower (4 words 0.762 / 0.651).
+#: The bridge to a language the query is not written in: its dense candidates are ranked by cosine with the query vector
+#: plus ``BRIDGE_WEIGHT`` times the vector of the query language's first passage (BM25 + dense, where a few keywords
+#: work), not with the query alone. Why: a 2-4 word query's cross-lingual cosine is flat (its translation is rarely
+#: first), while a passage says the same thing in many words and passage-to-passage cosine crosses languages well (NTREX
+#: document level R@1 0.97). Only the order of the candidates the query found changes: no second search, and the gate
+#: reads the query's own cosines. No bridge when the other language matches the query better than the query's own
+#: language does (its best cosine higher): the story may be told in that language only. Chosen on NTREX's tune half
+#: (kavosh eval crosslingual keyword level, no language filter, R@5 en->fa / fa->en): 4 lead words 0.714 / 0.587 ->
+#: 0.841 / 0.730, 2 words 0.587 / 0.286 -> 0.667 / 0.429, headlines 0.968 / 0.984 -> 0.968 / 0.968; weights 0.5-4 and a
+#: second search with the bridged vector scored within 0.03 of it, the mean of the first 3 passages lower (4 words 0.762
+#: / 0.651).
 BRIDGE_WEIGHT = 1.0
 
 
@@ -204,10 +206,7 @@ class BilingualHybridRetriever:
             language -> ``(best, own_best, resembling)``, the arguments of :func:`other_language_probability`);
             languages with no passage are left out.
         """
-        fused: dict[str, list[Document]] = {}
-        dense_by_lang: dict[str, list[Document]] = {}
-        best: dict[str, float] = {}
-        vectors: dict[str, np.ndarray] = {}
+        found: dict[str, tuple[list[Document], list[Document]]] = {}  # language -> (BM25, dense)
         query_langs = languages_in(query)
         for lang in self.languages:
             lang_filters = with_language(filters, lang)
@@ -217,26 +216,26 @@ class BilingualHybridRetriever:
             dense = self.embedding_retriever.run(
                 query_embedding=query_embedding, filters=lang_filters, top_k=depth, return_embedding=True
             )["documents"]
-            if not bm25 and not dense:
-                continue
-            vectors[lang] = top_vectors(dense)
-            dense_by_lang[lang] = dense
-            fused[lang] = self._joiner.run(documents=[bm25, dense])["documents"]
-            best[lang] = max((d.score or 0.0 for d in dense), default=float("-inf"))
-        own = [lang for lang in fused if lang in query_langs]
+            if bm25 or dense:
+                found[lang] = (bm25, dense)
+        best = {lang: max((d.score or 0.0 for d in dense), default=float("-inf")) for lang, (_, dense) in found.items()}
+        vectors = {lang: top_vectors(dense) for lang, (_, dense) in found.items()}
+        own = [lang for lang in found if lang in query_langs]
+        fused = {lang: self._joiner.run(documents=list(found[lang]))["documents"] for lang in own}
         own_best = max((best[lang] for lang in own), default=float("-inf"))
         own_found = [vectors[lang] for lang in own if vectors[lang].size]
         own_vectors = np.concatenate(own_found) if own_found else np.empty((0, 0), dtype=np.float32)
         gate = {
-            lang: (best[lang], own_best, resemblance(vectors[lang], own_vectors)) for lang in fused if lang not in own
+            lang: (best[lang], own_best, resemblance(vectors[lang], own_vectors)) for lang in found if lang not in own
         }
-        if gate:
-            bridge = first_vector(fused, dense_by_lang, own)
-            query_vector = np.asarray(query_embedding, dtype=np.float32)
-            for lang in gate:  # its ranking is its dense ranking alone (no BM25 across scripts): reorder, re-rank
-                reordered = bridged(dense_by_lang[lang], query_vector, bridge)
-                fused[lang] = self._joiner.run(documents=[[], reordered])["documents"]
-        return fused, gate
+        bridge = first_vector(fused, {lang: found[lang][1] for lang in own}, own) if gate else None
+        query_vector = np.asarray(query_embedding, dtype=np.float32)
+        for lang in gate:  # dense alone (no BM25 across scripts), bridged when the query's own language found as well
+            dense = found[lang][1]
+            if bridge is not None and own_best >= best[lang]:
+                dense = bridged(dense, query_vector, bridge)
+            fused[lang] = self._joiner.run(documents=[[], dense])["documents"]
+        return {lang: fused[lang] for lang in self.languages if lang in fused}, gate
 
     @component.output_types(documents=list[Document])
     def run(

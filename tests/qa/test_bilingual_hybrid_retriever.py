@@ -152,6 +152,23 @@ def test_the_other_language_is_ranked_by_the_query_bridged_by_its_own_languages_
     assert gate["fa"][0] == pytest.approx(float(np.dot(query_vector, unit(1, 1, 0))))
 
 
+def test_no_bridge_when_the_other_language_matches_the_query_better_than_its_own():
+    # The story is told in Persian only; the English archive's first passage is loosely related (cosine 0.6 against
+    # Persian 0.8). Bridging through it would pull the Persian list toward the English passage's topic.
+    store = InMemoryDocumentStore(embedding_similarity_function="cosine")
+    store.write_documents(
+        [
+            Document(id="en-loose", content="Markets fell", embedding=unit(0.6, 0.8, 0), meta={"lang": "en"}),
+            Document(id="fa-story", content="تحریم‌های تازه", embedding=unit(0.8, 0, 0.6), meta={"lang": "fa"}),
+            Document(id="fa-markets", content="بازارها افت کردند", embedding=unit(0.75, 0.66, 0), meta={"lang": "fa"}),
+        ]
+    )
+    hybrid = BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), top_k=5)
+    fused, gate = hybrid.rankings("new sanctions", unit(1, 0, 0), None, 6)
+    assert gate["fa"][0] > gate["fa"][1]  # Persian's best cosine is above English's
+    assert [d.id for d in fused["fa"]] == ["fa-story", "fa-markets"]  # the query's own order, not the bridge's
+
+
 def test_bridging_reorders_candidates_and_leaves_them_without_a_bridge_or_a_vector():
     near_query = Document(id="a", content="a", embedding=unit(1, 0.2, 0))
     near_bridge = Document(id="b", content="b", embedding=unit(0.7, 0, 1))
