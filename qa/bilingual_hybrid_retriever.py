@@ -34,18 +34,6 @@ RESEMBLANCE_DEPTH = 3
 OTHER_LANGUAGE_PASSAGES = 3
 # Each retriever fetches this many candidates per result wanted, so fusion sees deeper lists than k.
 FUSION_DEPTH = 3
-#: The bridge to a language the query is not written in: its dense candidates are ranked by cosine with the query vector
-#: plus ``BRIDGE_WEIGHT`` times the vector of the query language's first passage (BM25 + dense, where a few keywords
-#: work), not with the query alone. Why: a 2-4 word query's cross-lingual cosine is flat (its translation is rarely
-#: first), while a passage says the same thing in many words and passage-to-passage cosine crosses languages well (NTREX
-#: document level R@1 0.97). Only the order of the candidates the query found changes: no second search, and the gate
-#: reads the query's own cosines. No bridge when the other language matches the query better than the query's own
-#: language does (its best cosine higher): the story may be told in that language only. Chosen on NTREX's tune half
-#: (kavosh eval crosslingual keyword level, no language filter, R@5 en->fa / fa->en): 4 lead words 0.714 / 0.587 ->
-#: 0.841 / 0.730, 2 words 0.587 / 0.286 -> 0.667 / 0.429, headlines 0.968 / 0.984 -> 0.968 / 0.968; weights 0.5-4 and a
-#: second search with the bridged vector scored within 0.03 of it, the mean of the first 3 passages lower (4 words 0.762
-#: / 0.651).
-BRIDGE_WEIGHT = 1.0
 
 
 def with_language(filters: dict[str, Any] | None, lang: str) -> dict[str, Any]:
@@ -67,34 +55,6 @@ def resemblance(a: np.ndarray, b: np.ndarray) -> float:
     if a.size == 0 or b.size == 0:
         return float("-inf")
     return float((a @ b.T).max())
-
-
-def first_vector(
-    fused: dict[str, list[Document]], dense: dict[str, list[Document]], langs: Sequence[str]
-) -> np.ndarray | None:
-    """The vector of the first passage of ``langs``' fused rankings that the dense ranking found (BM25's copy of a
-    passage carries none); ``None`` when there is none."""
-    for lang in langs:
-        vectors = {d.id: d.embedding for d in dense.get(lang, []) if d.embedding is not None}
-        for doc in fused.get(lang, []):
-            if doc.id in vectors:
-                return np.asarray(vectors[doc.id], dtype=np.float32)
-    return None
-
-
-def bridged(
-    dense: Sequence[Document],
-    query_vector: np.ndarray,
-    bridge: np.ndarray | None,
-    weight: float = BRIDGE_WEIGHT,
-) -> list[Document]:
-    """Another language's dense candidates ranked by cosine with ``query_vector + weight * bridge`` (see
-    ``BRIDGE_WEIGHT``), best first; as they came when there is no bridge or a candidate carries no vector."""
-    if bridge is None or not dense or any(d.embedding is None for d in dense):
-        return list(dense)
-    target = query_vector + weight * bridge
-    scores = np.asarray([d.embedding for d in dense], dtype=np.float32) @ target
-    return [dense[i] for i in np.argsort(-scores, kind="stable")]
 
 
 def other_language_probability(
@@ -139,8 +99,7 @@ class BilingualHybridRetriever:
     In a language whose script the query does not use, only the dense ranking counts: BM25 matches there are the
     query's numbers alone, and fusing them pushed the translation of an English news story from the top Persian hit
     to fourth or lower (NTREX-128, document level: R@1 0.68 with them, dense alone 0.97). A mixed query ("Putin
-    تحریم") gets BM25 in both languages, and both count as its own; one without letters ("2024") too. That dense
-    ranking is ordered by the query bridged by its own language's first passage (``BRIDGE_WEIGHT``).
+    تحریم") gets BM25 in both languages, and both count as its own; one without letters ("2024") too.
     """
 
     def __init__(
@@ -200,13 +159,13 @@ class BilingualHybridRetriever:
     ) -> tuple[dict[str, list[Document]], dict[str, tuple[float, float, float]]]:
         """Each language's fused ranking, and the gate's inputs for each language the query is not written in.
 
-        :returns: (language -> BM25 + dense ranking, RRF-fused, dense passages still carrying their vectors; a
-            language the query is not written in ranked by its dense candidates' cosine with the query bridged by
-            the query language's first passage (:func:`bridged`);
+        :returns: (language -> BM25 + dense ranking, RRF-fused, dense passages still carrying their vectors;
             language -> ``(best, own_best, resembling)``, the arguments of :func:`other_language_probability`);
             languages with no passage are left out.
         """
-        found: dict[str, tuple[list[Document], list[Document]]] = {}  # language -> (BM25, dense)
+        fused: dict[str, list[Document]] = {}
+        best: dict[str, float] = {}
+        vectors: dict[str, np.ndarray] = {}
         query_langs = languages_in(query)
         for lang in self.languages:
             lang_filters = with_language(filters, lang)
@@ -216,26 +175,19 @@ class BilingualHybridRetriever:
             dense = self.embedding_retriever.run(
                 query_embedding=query_embedding, filters=lang_filters, top_k=depth, return_embedding=True
             )["documents"]
-            if bm25 or dense:
-                found[lang] = (bm25, dense)
-        best = {lang: max((d.score or 0.0 for d in dense), default=float("-inf")) for lang, (_, dense) in found.items()}
-        vectors = {lang: top_vectors(dense) for lang, (_, dense) in found.items()}
-        own = [lang for lang in found if lang in query_langs]
-        fused = {lang: self._joiner.run(documents=list(found[lang]))["documents"] for lang in own}
+            if not bm25 and not dense:
+                continue
+            vectors[lang] = top_vectors(dense)
+            fused[lang] = self._joiner.run(documents=[bm25, dense])["documents"]
+            best[lang] = max((d.score or 0.0 for d in dense), default=float("-inf"))
+        own = [lang for lang in fused if lang in query_langs]
         own_best = max((best[lang] for lang in own), default=float("-inf"))
         own_found = [vectors[lang] for lang in own if vectors[lang].size]
         own_vectors = np.concatenate(own_found) if own_found else np.empty((0, 0), dtype=np.float32)
         gate = {
-            lang: (best[lang], own_best, resemblance(vectors[lang], own_vectors)) for lang in found if lang not in own
+            lang: (best[lang], own_best, resemblance(vectors[lang], own_vectors)) for lang in fused if lang not in own
         }
-        bridge = first_vector(fused, {lang: found[lang][1] for lang in own}, own) if gate else None
-        query_vector = np.asarray(query_embedding, dtype=np.float32)
-        for lang in gate:  # dense alone (no BM25 across scripts), bridged when the query's own language found as well
-            dense = found[lang][1]
-            if bridge is not None and own_best >= best[lang]:
-                dense = bridged(dense, query_vector, bridge)
-            fused[lang] = self._joiner.run(documents=[[], dense])["documents"]
-        return {lang: fused[lang] for lang in self.languages if lang in fused}, gate
+        return fused, gate
 
     @component.output_types(documents=list[Document])
     def run(

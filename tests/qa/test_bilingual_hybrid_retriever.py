@@ -8,7 +8,6 @@ from haystack.document_stores.in_memory import InMemoryDocumentStore
 
 from kavosh.qa.bilingual_hybrid_retriever import (
     BilingualHybridRetriever,
-    bridged,
     interleave,
     other_language_probability,
     resemblance,
@@ -126,59 +125,6 @@ def test_a_language_far_below_the_best_is_left_out():
     )
     hybrid = BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), top_k=5)
     assert [d.id for d in hybrid.run(query="Putin sanctions", query_embedding=unit(1, 0, 0))["documents"]] == ["en"]
-
-
-def test_the_other_language_is_ranked_by_the_query_bridged_by_its_own_languages_first_passage():
-    # A two-word query's cosine with the Persian translation (0.62) is below an off-topic Persian passage's (0.71);
-    # the English story the query finds first says what the translation says (cosine 0.99).
-    store = InMemoryDocumentStore(embedding_similarity_function="cosine")
-    store.write_documents(
-        [
-            Document(id="en-story", content="Putin sanctions failed", embedding=unit(1, 0, 1), meta={"lang": "en"}),
-            Document(id="fa-story", content="تحریم‌های پوتین شکست خورد", embedding=unit(0.8, 0, 1), meta={"lang": "fa"}),
-            Document(id="fa-off", content="قیمت نان بالا رفت", embedding=unit(1, 1, 0), meta={"lang": "fa"}),
-        ]
-    )
-    hybrid = BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), top_k=5)
-    query_vector = unit(1, 0, 0)
-    assert [d.id for d in hybrid.run(query="Putin sanctions", query_embedding=query_vector)["documents"]] == [
-        "en-story",
-        "fa-story",
-        "fa-off",
-    ]
-    fused, gate = hybrid.rankings("Putin sanctions", query_vector, None, 6)
-    assert [d.id for d in fused["fa"]] == ["fa-story", "fa-off"]
-    # the gate still reads the query's own cosines: the best Persian one is the off-topic passage's
-    assert gate["fa"][0] == pytest.approx(float(np.dot(query_vector, unit(1, 1, 0))))
-
-
-def test_no_bridge_when_the_other_language_matches_the_query_better_than_its_own():
-    # The story is told in Persian only; the English archive's first passage is loosely related (cosine 0.6 against
-    # Persian 0.8). Bridging through it would pull the Persian list toward the English passage's topic.
-    store = InMemoryDocumentStore(embedding_similarity_function="cosine")
-    store.write_documents(
-        [
-            Document(id="en-loose", content="Markets fell", embedding=unit(0.6, 0.8, 0), meta={"lang": "en"}),
-            Document(id="fa-story", content="تحریم‌های تازه", embedding=unit(0.8, 0, 0.6), meta={"lang": "fa"}),
-            Document(id="fa-markets", content="بازارها افت کردند", embedding=unit(0.75, 0.66, 0), meta={"lang": "fa"}),
-        ]
-    )
-    hybrid = BilingualHybridRetriever(InMemoryBM25Retriever(store), InMemoryEmbeddingRetriever(store), top_k=5)
-    fused, gate = hybrid.rankings("new sanctions", unit(1, 0, 0), None, 6)
-    assert gate["fa"][0] > gate["fa"][1]  # Persian's best cosine is above English's
-    assert [d.id for d in fused["fa"]] == ["fa-story", "fa-markets"]  # the query's own order, not the bridge's
-
-
-def test_bridging_reorders_candidates_and_leaves_them_without_a_bridge_or_a_vector():
-    near_query = Document(id="a", content="a", embedding=unit(1, 0.2, 0))
-    near_bridge = Document(id="b", content="b", embedding=unit(0.7, 0, 1))
-    query_vector = np.asarray(unit(1, 0, 0), dtype=np.float32)
-    bridge = np.asarray(unit(0.5, 0, 1), dtype=np.float32)
-    assert [d.id for d in bridged([near_query, near_bridge], query_vector, bridge)] == ["b", "a"]
-    assert [d.id for d in bridged([near_query, near_bridge], query_vector, None)] == ["a", "b"]
-    assert [d.id for d in bridged([near_query, near_bridge], query_vector, bridge, weight=0.0)] == ["a", "b"]
-    no_vector = Document(id="c", content="c")
-    assert [d.id for d in bridged([no_vector, near_bridge], query_vector, bridge)] == ["c", "b"]
 
 
 def test_interleave_takes_rank_by_rank_and_drops_repeats():

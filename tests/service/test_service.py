@@ -94,6 +94,18 @@ def test_build_filters():
             build_filters(date_from=bad)
 
 
+def test_a_language_asked_for_shows_that_language_in_every_mode(seed_service):
+    # an English query asked for Persian passages: only Persian ones, in every mode
+    for mode in ("hybrid", "dense", "bm25"):
+        query = "Putin sanctions" if mode != "bm25" else "پوتین"
+        hits = seed_service.search(query, k=5, mode=mode, lang="fa").hits
+        assert hits and {hit.lang for hit in hits} == {"fa"}, mode
+    answer = seed_service.ask("When does the Iran–Russia treaty expire?", lang="en")
+    assert answer.passages and {p.lang for p in answer.passages} == {"en"}
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        seed_service.search("Putin", lang="de")
+
+
 def test_reindexing_is_incremental_and_changed_files_replace_old_chunks(tmp_path, seeds_dir):
     folder = tmp_path / "articles"
     shutil.copytree(seeds_dir, folder)
