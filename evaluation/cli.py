@@ -406,12 +406,15 @@ def run_qrels(args: argparse.Namespace) -> dict[str, Any]:
 def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``eval crosslingual`` and return its result (no printing)."""
     from kavosh.evaluation.crosslingual import (
+        DIRECTIONS,
         DOC_CHUNKS,
         LEAD_WORDS,
         SENTENCE_CHUNKS,
         evaluate_crosslingual,
+        evaluate_told_in_one_language,
         load_ntrex,
         sentence_queries,
+        told_in_one_language,
     )
 
     started = time.perf_counter()
@@ -429,6 +432,15 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
         metrics = evaluate_crosslingual(
             service, corpus, stats.doc_ids, args.modes, pairs, args.query_sentences, _progress(args)
         )
+    alone_args = argparse.Namespace(**{**vars(args), "store": None, "keep_store": False})  # always temporary
+    for src, tgt in DIRECTIONS:  # a store without the query side of the keyword documents, per direction
+        with eval_service(alone_args) as service:
+            articles = corpus.articles_for_store(leave_out=told_in_one_language(corpus, src))
+            alone, _, _ = _build(service, alone_args, articles, corpus.name)
+            for level, by_direction in evaluate_told_in_one_language(
+                service, corpus, alone.doc_ids, src, tgt, args.modes, _progress(args)
+            ).items():
+                metrics.setdefault(level, {}).update(by_direction)
     info = {**corpus.stats(), "sentence_queries": len(pairs), "sample": {"limit": limit, "seed": args.seed}}
     config = {
         "store": "embedded (fresh), both languages",
@@ -440,6 +452,7 @@ def run_crosslingual(args: argparse.Namespace) -> dict[str, Any]:
         "keyword_queries": f"headline alone; the lead sentence's first {LEAD_WORDS} and first 2 content words",
         "keyword_scopes": "-any: no language filter, articles of both languages ranked; -lang: target language only",
         "keyword_documents": "the test half (CRC-32 of the document id odd); the tune half fits the language gate",
+        "keyword_alone": "-alone-: a store without the query side of the test half (the story told in one language)",
         "document_chunks": DOC_CHUNKS,
         "sentence_chunks": SENTENCE_CHUNKS,
         "chunking": {"max_chars": 600, "overlap_sentences": 1},

