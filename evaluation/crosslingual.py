@@ -178,6 +178,11 @@ def sentence_queries(corpus: ParallelCorpus, limit: int | None = None, seed: int
     return pairs
 
 
+def keyword_documents(corpus: ParallelCorpus) -> ParallelCorpus:
+    """The documents the keyword level asks (the ``KEYWORD_SPLIT`` half)."""
+    return replace(corpus, documents=[d for d in corpus.documents if split_of(d.doc_id) == KEYWORD_SPLIT])
+
+
 def _summary(ranks: list[int | None], seconds: list[float]) -> dict[str, Any]:
     return {
         **{f"recall@{k}": mean(float(r is not None and r <= k) for r in ranks) for k in RECALL_AT},
@@ -234,7 +239,7 @@ def evaluate_crosslingual(
     spans = {(lang, d): corpus.documents[d].text(lang)[1] for d in range(len(corpus.documents)) for lang in LANGS}
     result: dict[str, Any] = {"document": {}, "sentence": {}}
     jobs = [(src, tgt, mode) for src, tgt in DIRECTIONS for mode in modes]
-    keyword_corpus = replace(corpus, documents=[d for d in corpus.documents if split_of(d.doc_id) == KEYWORD_SPLIT])
+    keyword_corpus = keyword_documents(corpus)
     keyword_queries = len(keyword_corpus.documents) * len(KEYWORD_KINDS) * 2 if keywords else 0
     total = len(jobs) * (len(corpus.documents) + len(sentences or []) + keyword_queries)
     bar = tqdm(total=total, desc=corpus.name, unit="q", disable=not progress, dynamic_ncols=True)
@@ -286,7 +291,7 @@ def evaluate_crosslingual(
 def told_in_one_language(corpus: ParallelCorpus, src: str) -> set[tuple[str, str]]:
     """The articles to leave out of a store for :func:`evaluate_told_in_one_language`: the ``src`` side of the
     keyword-level documents."""
-    return {(src, d.doc_id) for d in corpus.documents if split_of(d.doc_id) == KEYWORD_SPLIT}
+    return {(src, d.doc_id) for d in keyword_documents(corpus).documents}
 
 
 def evaluate_told_in_one_language(
@@ -308,7 +313,7 @@ def evaluate_told_in_one_language(
 
     :returns: ``{"<kind>-alone-any": {"<src>-><tgt>": {mode: ...}}, "<kind>-alone-lang": ...}``.
     """
-    keyword_corpus = replace(corpus, documents=[d for d in corpus.documents if split_of(d.doc_id) == KEYWORD_SPLIT])
+    keyword_corpus = keyword_documents(corpus)
     total = len(modes) * len(KEYWORD_KINDS) * 2 * len(keyword_corpus.documents)
     bar = tqdm(total=total, desc=f"{corpus.name} {src} alone", unit="q", disable=not progress, dynamic_ncols=True)
     result: dict[str, Any] = {}
