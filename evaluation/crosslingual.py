@@ -216,6 +216,27 @@ def _article_ranks(
     return _summary(ranks, seconds)
 
 
+def _keyword_level(
+    result: dict[str, Any],
+    prefix: str,
+    service: Any,
+    keyword_corpus: ParallelCorpus,
+    doc_ids: dict[str, str],
+    src: str,
+    tgt: str,
+    mode: str,
+    bar: Any,
+) -> None:
+    """Every kind of keyword query of ``keyword_corpus``, with no language filter and with the target language, into
+    ``result["<kind>-<prefix><scope>"]["<src>-><tgt>"][mode]``."""
+    for kind in KEYWORD_KINDS:
+        queries = [doc.keywords(src, kind) for doc in keyword_corpus.documents]
+        for scope, lang in (("any", None), ("lang", tgt)):
+            result.setdefault(f"{kind}-{prefix}{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _article_ranks(
+                service, keyword_corpus, doc_ids, queries, tgt, mode, lang, bar
+            )
+
+
 def evaluate_crosslingual(
     service: Any,
     corpus: ParallelCorpus,
@@ -270,18 +291,7 @@ def evaluate_crosslingual(
             bar.update(1)
         result["sentence"].setdefault(direction, {})[mode] = _summary(ranks, seconds)
     for src, tgt, mode in jobs if keywords else []:
-        for kind in KEYWORD_KINDS:
-            for scope, lang in (("any", None), ("lang", tgt)):
-                result.setdefault(f"{kind}-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _article_ranks(
-                    service,
-                    keyword_corpus,
-                    doc_ids,
-                    [doc.keywords(src, kind) for doc in keyword_corpus.documents],
-                    tgt,
-                    mode,
-                    lang,
-                    bar,
-                )
+        _keyword_level(result, "", service, keyword_corpus, doc_ids, src, tgt, mode, bar)
     bar.close()
     if not sentences:
         del result["sentence"]
@@ -318,12 +328,7 @@ def evaluate_told_in_one_language(
     bar = tqdm(total=total, desc=f"{corpus.name} {src} alone", unit="q", disable=not progress, dynamic_ncols=True)
     result: dict[str, Any] = {}
     for mode in modes:
-        for kind in KEYWORD_KINDS:
-            queries = [doc.keywords(src, kind) for doc in keyword_corpus.documents]
-            for scope, lang in (("any", None), ("lang", tgt)):
-                result.setdefault(f"{kind}-alone-{scope}", {}).setdefault(f"{src}->{tgt}", {})[mode] = _article_ranks(
-                    service, keyword_corpus, doc_ids, queries, tgt, mode, lang, bar
-                )
+        _keyword_level(result, "alone-", service, keyword_corpus, doc_ids, src, tgt, mode, bar)
     bar.close()
     return result
 
@@ -335,10 +340,10 @@ __all__ = [
     "ParallelDocument",
     "evaluate_crosslingual",
     "evaluate_told_in_one_language",
-    "told_in_one_language",
     "keyword_query",
     "lead_words",
     "load_ntrex",
     "sentence_queries",
     "split_of",
+    "told_in_one_language",
 ]
