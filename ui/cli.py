@@ -16,10 +16,14 @@ from typing import Any, TextIO
 
 from kavosh.service.extras import MissingExtraError, extra_installed, require_extra
 from kavosh.service.settings import READERS, Settings
+from kavosh.ui.deferred_imports import defer_imports
 
 logger = logging.getLogger("kavosh")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+#: Commands that usually run once and exit: they load the modules Haystack imports but they never use on first use only
+ONE_SHOT_COMMANDS = frozenset({"search", "ask", "show", "stats"})
 
 
 class UsageError(Exception):
@@ -557,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if args.command in ONE_SHOT_COMMANDS:
+        defer_imports()
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
