@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import struct
 import threading
@@ -175,7 +176,7 @@ class E5Weights:
     scores: np.ndarray
     special_ids: dict[str, int]
     normalization: dict[int, str]
-    _buffer: bytes = field(repr=False)
+    _buffer: bytes | mmap.mmap = field(repr=False)
     _tensors: dict[str, _Tensor] = field(repr=False)
     _directory_offset: int = field(repr=False, default=0)
 
@@ -192,7 +193,12 @@ class E5Weights:
         """
         path = Path(path) if path is not None else default_weight_path()
         try:
-            buffer = path.read_bytes()
+            # Mapped, not read: a process pages in only what it touches (a one-shot `ask` reads the tokenizer tables
+            # and a few hundred embedding rows of the 72 MB, saving ~0.05 s of reading the whole file).
+            with path.open("rb") as file:
+                buffer: bytes | mmap.mmap = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            buffer = b""
         except OSError as exc:
             raise E5WeightsError(f"cannot read the e5 weight file {path}: {exc.strerror or exc}") from exc
         if buffer[:4] != MAGIC:
@@ -223,7 +229,7 @@ class E5Weights:
         return hashlib.sha256(self._buffer).hexdigest()
 
     @classmethod
-    def _parse(cls, path: Path, buffer: bytes) -> E5Weights:
+    def _parse(cls, path: Path, buffer: bytes | mmap.mmap) -> E5Weights:
         offset = 8
         hidden, layers, heads, ff, vocab, positions, types = struct.unpack_from("<7i", buffer, offset)
         offset += 28

