@@ -2,7 +2,9 @@
 
 ``import haystack`` imports its pipeline module, and with it posthog (Haystack's telemetry client; Kavosh turns
 telemetry off) and pydantic (for serialising pydantic objects): ~0.2 s of a one-shot search's ~1 s, measured with
-``python -X importtime``. Haystack imports them eagerly on purpose (see its ``__init__.py``), so this is done from
+``python -X importtime``. Where torch is installed (the ``hf`` extra), Haystack imports it too (``haystack.utils.device``)
+although Kavosh's default embedder and reader need none: ~2 s more. Deferred, it loads when a sentence-transformers
+embedder or a Hugging Face reader first uses it. Haystack imports them eagerly on purpose (see its ``__init__.py``), so this is done from
 outside: a deferred module is created empty and executed in full the first time one of its attributes is read
 (`importlib.util.LazyLoader`), so what changes is only when it loads, never what it does. networkx and httpx, also
 heavy, are not deferred: Haystack reads their attributes while it imports (``from networkx import MultiDiGraph``, a
@@ -21,8 +23,9 @@ import sys
 import types
 from collections.abc import Iterable, Sequence
 
-#: Modules Haystack imports at start-up and touches only when telemetry is on or a pydantic object is serialised
-DEFERRED_MODULES = ("posthog", "pydantic")
+#: Modules Haystack imports at start-up and touches only when telemetry is on, a pydantic object is serialised or a
+#: torch model runs
+DEFERRED_MODULES = ("posthog", "pydantic", "torch")
 
 
 class _DeferringFinder(importlib.abc.MetaPathFinder):

