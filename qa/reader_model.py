@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -202,6 +203,7 @@ class ReaderModel:
         self.model_dir = Path(model_dir) if model_dir is not None else MODEL_DIR
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # one model may serve several pipelines' threads (the web UI)
 
     @property
     def parallel_windows(self) -> int:
@@ -287,8 +289,9 @@ class ReaderModel:
             return batch, start, end
 
         if len(batches) > 1 and self.parallel_windows > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.parallel_windows, thread_name_prefix="kavosh-reader")
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.parallel_windows, thread_name_prefix="kavosh-reader")
             scored = list(self._pool.map(score, batches))
         else:
             scored = [score(batch) for batch in batches]
@@ -305,3 +308,26 @@ class ReaderModel:
             return []
         windows = self.windows(question, passages)
         return best_spans(windows, self.logits(windows), top_n)
+
+
+# -- one model per process ---------------------------------------------------------------------------------------
+
+_SHARED: dict[tuple[str, int | None], ReaderModel] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_reader_model(model_dir: str | Path | None = None, threads: int | None = None) -> ReaderModel:
+    """
+    This process's model for `model_dir` and `threads`, warmed up: loaded once, then shared by every reader (the web
+    UI builds a pipeline per search mode, each with its reader).
+
+    :raises ReaderModelError: If there is no model there.
+    """
+    key = (str(Path(model_dir) if model_dir is not None else MODEL_DIR), threads)
+    with _SHARED_LOCK:
+        model = _SHARED.get(key)
+        if model is None:
+            model = ReaderModel(model_dir, threads)
+            model.warm_up()
+            _SHARED[key] = model
+        return model

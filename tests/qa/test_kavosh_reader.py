@@ -86,6 +86,15 @@ def test_bad_settings_are_refused(kwargs, error):
         KavoshReader(**kwargs)
 
 
+def test_readers_of_one_process_share_one_loaded_model(reader, treaty_chunks):
+    """The web UI builds a reader per search mode: the model (ONNX session, tokenizer) is loaded once for all."""
+    other = KavoshReader(top_k=1)
+    other.warm_up()
+    assert other._model is reader._model
+    answer = other.run(query=QUESTION_EN, documents=treaty_chunks)["answers"][0]
+    assert answer.data == reader.run(query=QUESTION_EN, documents=treaty_chunks)["answers"][0].data
+
+
 def test_missing_model_is_one_line(tmp_path):
     from kavosh.qa.reader_model import ReaderModelError
 
