@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -130,7 +131,8 @@ def bench_indexing_job(target_chunks: int) -> dict[str, Any]:
 
 
 def bench_cli(runs: int) -> dict[str, Any]:
-    """Median wall time of one-shot CLI calls per setup; the setups alternate run by run, so a noisy moment hits all."""
+    """Median wall and CPU time of one-shot CLI calls per setup, alternating the setups run by run (so that a noisy
+    moment hits all of them)."""
     result: dict[str, Any] = {}
     setups = {
         "as installed (torch importable)": _PLAIN,
@@ -148,17 +150,27 @@ def bench_cli(runs: int) -> dict[str, Any]:
             "ask": ["ask", "When does the Iran–Russia treaty expire?", "--store", store],
         }
         times: dict[str, dict[str, list[float]]] = {setup: {name: [] for name in calls} for setup in setups}
+        # CPU time (user + system) of each call too: the work done, apart from waiting on other load (it exceeds the
+        # wall time where ONNX Runtime or BLAS threads run or spin beside the main thread).
+        cpu: dict[str, dict[str, list[float]]] = {setup: {name: [] for name in calls} for setup in setups}
         for name, argv in calls.items():
             for program in setups.values():
                 subprocess.run([python, "-c", program, *argv], check=True, capture_output=True)  # page cache warm
             for _ in range(runs):
                 for setup, program in setups.items():
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     started = time.perf_counter()
                     subprocess.run([python, "-c", program, *argv], check=True, capture_output=True)
                     times[setup][name].append(time.perf_counter() - started)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu[setup][name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         for setup, row in times.items():
             result[setup] = {
-                name: {"median_s": round(statistics.median(t), 2), "runs": [round(x, 2) for x in t]}
+                name: {
+                    "median_s": round(statistics.median(t), 2),
+                    "runs": [round(x, 2) for x in t],
+                    "median_cpu_s": round(statistics.median(cpu[setup][name]), 2),
+                }
                 for name, t in row.items()
             }
             print(f"  one-shot CLI, {setup}: {json.dumps(result[setup])}", flush=True)
