@@ -22,7 +22,8 @@ logger = logging.getLogger("kavosh")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
-#: Commands that usually run once and exit: they load the modules Haystack imports but they never use on first use only
+#: Commands that usually run once and exit: what Haystack imports but they never use loads on first use only
+#: (kavosh.ui.deferred_imports)
 ONE_SHOT_COMMANDS = frozenset({"search", "ask", "show", "stats"})
 
 

@@ -55,9 +55,9 @@ class _DeferringFinder(importlib.abc.MetaPathFinder):
 
 def defer_imports(names: Iterable[str] = DEFERRED_MODULES) -> None:
     """
-    Load `names` on first use instead of on import, for the rest of this process (safe to call twice).
+    Load `names` on first use instead of on import, for the rest of this process.
 
-    Modules already imported are left as they are.
+    Modules already imported are left as they are; a second call changes nothing.
     """
     if any(isinstance(finder, _DeferringFinder) for finder in sys.meta_path):
         return
@@ -68,5 +68,6 @@ def defer_imports(names: Iterable[str] = DEFERRED_MODULES) -> None:
 
 def is_deferred(name: str) -> bool:
     """True while module `name` is imported but not yet executed (checking does not load it)."""
-    module = sys.modules.get(name)
-    return module is not None and type(module) is not types.ModuleType
+    # `LazyLoader` gives a module this class until its first attribute read, which executes it and restores the
+    # plain module type; `isinstance` reads no attribute of the module.
+    return isinstance(sys.modules.get(name), importlib.util._LazyModule)
