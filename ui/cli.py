@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from kavosh.service.extras import MissingExtraError, extra_installed, require_extra
 from kavosh.service.settings import READERS, Settings
+from kavosh.text.dates import check_day
 from kavosh.ui.deferred_imports import defer_imports
 
 logger = logging.getLogger("kavosh")
@@ -139,7 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("search", help="ranked passages from both languages")
     p.add_argument("query", nargs="?", help="keywords or a question, English or Persian")
-    p.add_argument("--queries", metavar="FILE", help="batch: one query per line ('-' for stdin), JSON lines out")
+    p.add_argument(
+        "--queries",
+        metavar="FILE",
+        help="batch: one query per line ('-' for stdin: type them); with --json, one JSON object per line out",
+    )
     p.add_argument("-k", type=int, default=10, help="passages to return (default 10)")
     p.add_argument("--json", action="store_true", help="JSON output")
     _add_filter_options(p)
@@ -147,7 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("ask", help="answers with citations")
     p.add_argument("question", nargs="?", help="a question, English or Persian")
-    p.add_argument("--questions", metavar="FILE", help="batch: one question per line ('-' for stdin), JSON lines out")
+    p.add_argument(
+        "--questions",
+        metavar="FILE",
+        help="batch: one question per line ('-' for stdin: type them); with --json, one JSON object per line out",
+    )
     p.add_argument("-k", type=int, default=3, help="answers to return (default 3)")
     p.add_argument(
         "--reader",
@@ -341,11 +350,27 @@ def _batch_or_single(
     show: Callable[[Any], None],
 ) -> int:
     if batch is not None:
-        for text in _lines(batch):
+        # Typed at a terminal (`--questions -`): a prompt, and no echo of what was just typed. The models load once, so
+        # each question after the first is answered in a fraction of a one-shot call's time.
+        interactive = batch == "-" and sys.stdin.isatty()
+        if interactive:
+            print(f"one {name} per line; Ctrl-D ends", file=sys.stderr)
+        for n, text in enumerate(_lines(batch)):
             try:
-                _print_json(run(text).to_dict())
+                result = run(text)
             except ValueError as exc:
-                _print_json({name: text, "error": str(exc)})
+                if args.json:
+                    _print_json({name: text, "error": str(exc)})
+                else:
+                    print(f"kavosh: error: {text}: {exc}", file=sys.stderr)
+                sys.stdout.flush()
+                continue
+            if args.json:
+                _print_json(result.to_dict())
+            else:
+                if not interactive:
+                    print(("\n" if n else "") + f"» {text}")  # which line of the file this is the result of
+                show(result)
             sys.stdout.flush()
         return EXIT_OK
     result = run(single)  # type: ignore[arg-type]
@@ -362,10 +387,14 @@ def _check_single_or_batch(
     """Usage errors come before the store is opened or a model loaded."""
     if (single is None) == (batch is None):
         raise UsageError(f"give either a {name} or {batch_flag} FILE")
-    if batch is not None and not args.json:
-        raise UsageError(f"{batch_flag} needs --json (one JSON object per line)")
     if args.k <= 0:
         raise UsageError("-k must be positive")
+    for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
+        if value:
+            try:
+                check_day(value)
+            except ValueError as exc:  # once, not once per line of a batch
+                raise UsageError(f"{flag}: {exc}") from exc
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -72,6 +72,56 @@ def test_batch_mode_writes_one_json_object_per_line(cli_store, capsys, tmp_path)
     assert [json.loads(line)["query"] for line in capsys.readouterr().out.strip().splitlines()] == ["treaty", "تحریم"]
 
 
+def test_batch_mode_without_json_prints_each_result_under_its_line(cli_store, capsys, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("When will the Iran–Russia treaty end?\n\nپوتین درباره تحریم‌ها چه گفت؟\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ask", "--questions", str(questions), "-k", "1", "--store", str(cli_store)]) == 0
+    out = capsys.readouterr().out
+    headers = [line for line in out.splitlines() if line.startswith("» ")]
+    assert headers == ["» When will the Iran–Russia treaty end?", "» پوتین درباره تحریم‌ها چه گفت؟"]
+    first, second = out.split(headers[1])
+    assert "every five years" in first and "reader: kavosh" in second
+
+
+def test_a_bad_date_is_one_usage_error_before_any_line_is_read(cli_store, capsys, tmp_path):
+    queries = tmp_path / "s.txt"
+    queries.write_text("treaty\nتحریم\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["search", "--queries", str(queries), "--from", "2004-13-45", "--store", str(cli_store)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().splitlines()[-1] == "kavosh: error: --from: dates are YYYY-MM-DD, got '2004-13-45'"
+
+
+def test_questions_typed_at_a_terminal_are_answered_one_by_one(cli_store, tmp_path):
+    """`kavosh ask --questions -` on a terminal: a prompt, then each question answered as it is typed."""
+    import os
+    import pty
+    import select
+
+    primary, secondary = pty.openpty()
+    argv = [sys.executable, "-m", "kavosh.ui.cli", "ask", "--questions", "-", "-k", "1", "--store", str(cli_store)]
+    proc = subprocess.Popen(argv, stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    os.close(secondary)
+    try:
+        os.write(primary, "When will the Iran–Russia treaty end?\n".encode())
+        out = b""
+        while b"reader: kavosh" not in out:  # answered before the input ends
+            ready, _, _ = select.select([proc.stdout], [], [], 120)
+            assert ready, f"no answer while the terminal stays open: {out!r}"
+            out += os.read(proc.stdout.fileno(), 65536)
+        os.write(primary, b"\x04")  # Ctrl-D
+        assert proc.wait(timeout=60) == 0
+    finally:
+        os.close(primary)
+        if proc.poll() is None:
+            proc.kill()
+    assert "every five years" in out.decode()
+    assert "» " not in out.decode()  # what was typed is not echoed back
+    assert proc.stderr.read().decode().startswith("one question per line; Ctrl-D ends")
+
+
 def test_search_lists_one_entry_per_article_unless_all_passages(cli_store, capsys):
     by_article = run_json(capsys, ["search", "Putin Russia", "--store", str(cli_store), "--json", "-k", "5"])["hits"]
     passages = run_json(  # k articles are looked for among the best 4k passages
