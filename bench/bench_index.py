@@ -9,8 +9,8 @@ Three parts, each with its baseline in the same process run:
    engine, each into a fresh store.
 3. One-shot CLI calls on the five seed articles: ``kavosh search`` and ``kavosh ask`` as new processes (median wall
    time of ``--runs``), as installed here and with torch made unimportable (a default install, which has no torch:
-   it is in the ``hf`` extra), and beside the latter with Haystack imported in full first (before
-   `kavosh.ui.deferred_imports`).
+   it is in the ``hf`` extra), and beside the latter the path as it was before session 9: Haystack imported in full
+   first (nothing deferred by `kavosh.ui.deferred_imports`) and the interpreter torn down at exit.
 
 Usage::
 
@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
 ENGINES = ("native", "onnx")
 
-# Runs the kavosh CLI in a process where torch (and what needs it) cannot be imported, as in a default install.
-_WITHOUT_TORCH = """
+# Runs the kavosh command (`entry`, as the installed script does) in a process where torch (and what needs it) cannot
+# be imported, as in a default install.
+_HIDE_TORCH = """
 import importlib.abc, sys
 class Hide(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -46,11 +47,13 @@ class Hide(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 sys.meta_path.insert(0, Hide())
-from kavosh.ui.cli import main
-sys.exit(main(sys.argv[1:]))
 """
-_CLI_IMPORT = "from kavosh.ui.cli import main"
-_PLAIN = "import sys\nfrom kavosh.ui.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+_ENTRY = "from kavosh.ui.cli import entry\nentry()\n"
+_WITHOUT_TORCH = _HIDE_TORCH + _ENTRY
+_PLAIN = _ENTRY
+# The one-shot path as it was before session 9, for comparison: Haystack imported in full before the CLI starts (so
+# nothing is deferred by `kavosh.ui.deferred_imports`) and the interpreter torn down at exit (`main`, not `entry`).
+_BEFORE = _HIDE_TORCH + "import haystack\nfrom kavosh.ui.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 
 def bench_embedding(n: int) -> dict[str, Any]:
@@ -137,9 +140,7 @@ def bench_cli(runs: int) -> dict[str, Any]:
     setups = {
         "as installed (torch importable)": _PLAIN,
         "without torch": _WITHOUT_TORCH,
-        # The baseline of deferring Haystack's unused modules (kavosh.ui.deferred_imports): Haystack imported in full
-        # before the CLI starts, as every one-shot call did before.
-        "without torch, nothing deferred": _WITHOUT_TORCH.replace(_CLI_IMPORT, "import haystack\n" + _CLI_IMPORT),
+        "without torch, as before session 9 (nothing deferred, full teardown)": _BEFORE,
     }
     with tempfile.TemporaryDirectory(prefix="kavosh-bench-cli-") as tmp:
         store = str(Path(tmp) / "store")

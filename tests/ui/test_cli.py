@@ -122,6 +122,18 @@ def test_questions_typed_at_a_terminal_are_answered_one_by_one(cli_store, tmp_pa
     assert proc.stderr.read().decode().startswith("one question per line; Ctrl-D ends")
 
 
+def test_a_one_shot_query_ends_at_once_with_all_its_output(cli_store, capsys, tmp_path):
+    """The ``kavosh`` command skips the interpreter's teardown after a query: everything printed must still arrive."""
+    argv = ["search", "treaty", "--json", "-k", "50", "--all-passages", "--store", str(cli_store)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "kavosh.ui.cli", *argv], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    in_process = run_json(capsys, argv)
+    assert len(in_process["hits"]) > 20  # a long output, not one buffer's worth
+    assert [h["doc_id"] for h in json.loads(proc.stdout)["hits"]] == [h["doc_id"] for h in in_process["hits"]]
+
+
 def test_search_lists_one_entry_per_article_unless_all_passages(cli_store, capsys):
     by_article = run_json(capsys, ["search", "Putin Russia", "--store", str(cli_store), "--json", "-k", "5"])["hits"]
     passages = run_json(  # k articles are looked for among the best 4k passages
