@@ -11,11 +11,8 @@ Position 0 (``<s>``) is the no-answer: a window without the answer is trained to
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from kavosh.embedding.e5_weights import cache_dir, pad_ids, shared_weights
+from kavosh.embedding.e5_weights import pad_ids, shared_weights
 from kavosh.embedding.onnx_e5 import available_cpus
 
 logger = logging.getLogger(__name__)
@@ -230,14 +227,6 @@ class ReaderModel:
 
     @cached_property
     def _session(self) -> Any:
-        """
-        The model's ONNX Runtime session, from the graph ONNX Runtime optimised the first time (in Kavosh's cache).
-
-        Optimising the graph is most of a session's start (0.20-0.25 s of it; loading the optimised graph with
-        optimisation off takes ~0.06 s). The saved graph is keyed by the model file's size and modification time and
-        the ONNX Runtime version, and optimised at the "extended" level, whose fusions do not depend on the CPU.
-        Where the cache cannot be written, the session is built from the model file as before.
-        """
         import onnxruntime as ort
 
         path = self.model_dir / MODEL_FILE
@@ -246,29 +235,7 @@ class ReaderModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # windows run in parallel instead (`threads`)
         options.log_severity_level = 3
-        stat = path.stat()
-        key = hashlib.sha256(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-        optimized = cache_dir() / f"reader-{key}-ort{ort.__version__}.onnx"
-        if optimized.is_file():
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            try:
-                return ort.InferenceSession(str(optimized), options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # a truncated or foreign file: optimise again below
-                logger.warning("Ignoring the cached reader graph %s (%s)", optimized, str(exc).splitlines()[0])
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-        tmp = optimized.with_name(f"{optimized.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            optimized.parent.mkdir(parents=True, exist_ok=True)
-            options.optimized_model_filepath = str(tmp)
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            tmp.replace(optimized)  # atomic: a concurrent process sees the whole file or none
-            return session
-        except OSError as exc:  # a read-only cache: build the session without saving its graph
-            logger.debug("could not cache the reader's optimised graph: %s", exc)
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            options.optimized_model_filepath = ""
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def warm_up(self) -> None:
         """Load the tokenizer, the embeddings' file and the ONNX session (safe to call twice).

@@ -131,38 +131,3 @@ def test_a_windows_scores_do_not_depend_on_the_other_passages_read(seeds_dir):
     together = model.logits(model.windows(question, articles))
     np.testing.assert_array_equal(alone[0][0], together[0][0])
     np.testing.assert_array_equal(alone[0][1], together[0][1])
-
-
-def test_the_optimised_graph_is_cached_and_scores_exactly_as_the_model_file(seeds_dir, tmp_path, monkeypatch, caplog):
-    """The session loads ONNX Runtime's saved optimised graph after the first time; the scores do not change."""
-    import onnxruntime as ort
-
-    from kavosh.qa.reader_model import MODEL_FILE, ReaderModel
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    question = "When will the Iran–Russia treaty end?"
-    articles = [p.read_text(encoding="utf-8")[:1200] for p in sorted(seeds_dir.iterdir())[:2]]
-
-    def scores(model: ReaderModel) -> list:
-        model.warm_up()
-        return model.logits(model.windows(question, articles))
-
-    first = scores(ReaderModel())  # optimises and saves the graph
-    (saved,) = (tmp_path / "cache" / "kavosh").glob("reader-*.onnx")
-    second = scores(ReaderModel())  # loads the saved graph
-    plain = ReaderModel()
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    plain.__dict__["_session"] = ort.InferenceSession(str(plain.model_dir / MODEL_FILE), options)
-    for a, b, c in zip(first, second, scores(plain), strict=True):
-        for x, y, z in zip(a, b, c, strict=True):
-            np.testing.assert_array_equal(x, z)
-            np.testing.assert_array_equal(y, z)
-
-    saved.write_bytes(b"not a graph")  # a damaged cache file is replaced, with a warning
-    assert [x.tolist() for x, _ in scores(ReaderModel())] == [x.tolist() for x, _ in first]
-    assert "Ignoring the cached reader graph" in caplog.text
-    assert saved.stat().st_size > 1_000_000
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(saved))  # a cache folder that cannot be made: no cache, same scores
-    assert [x.tolist() for x, _ in scores(ReaderModel())] == [x.tolist() for x, _ in first]
