@@ -363,14 +363,13 @@ def _batch_or_single(
                     _print_json({name: text, "error": str(exc)})
                 else:
                     print(f"kavosh: error: {text}: {exc}", file=sys.stderr)
-                sys.stdout.flush()
-                continue
-            if args.json:
-                _print_json(result.to_dict())
             else:
-                if not interactive:
-                    print(("\n" if n else "") + f"» {text}")  # which line of the file this is the result of
-                show(result)
+                if args.json:
+                    _print_json(result.to_dict())
+                else:
+                    if not interactive:
+                        print(("\n" if n else "") + f"» {text}")  # which line of the file this is the result of
+                    show(result)
             sys.stdout.flush()
         return EXIT_OK
     result = run(single)  # type: ignore[arg-type]

@@ -18,13 +18,6 @@ SEARCH_HIT_FIELDS = {"doc_id", "title", "path", "lang", "score", "text", "start"
 ANSWER_FIELDS = {"text", "score", "doc_id", "title", "path", "lang", "context", "start", "end"}
 
 
-@pytest.fixture(scope="module")
-def cli_store(tmp_path_factory, seeds_dir):
-    store = tmp_path_factory.mktemp("cli") / "store"
-    assert main(["index", str(seeds_dir), "--store", str(store), "--no-progress", "--workers", "1"]) == 0
-    return store
-
-
 def run_json(capsys, argv: list[str]) -> dict:
     capsys.readouterr()
     assert main(argv) == 0

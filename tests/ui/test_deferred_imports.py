@@ -9,7 +9,6 @@ import pytest
 
 from kavosh.ui.cli import main
 from kavosh.ui.deferred_imports import DEFERRED_MODULES
-from tests.ui.test_cli import cli_store  # noqa: F401  (the seed store, shared with the CLI tests)
 
 # What is installed here: torch, for one, only with the hf extra.
 INSTALLED = [name for name in DEFERRED_MODULES if importlib.util.find_spec(name) is not None]
@@ -32,7 +31,7 @@ def _run(program: str, argv: list[str], cwd) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("command", ["search", "ask"])
-def test_one_shot_commands_answer_alike_without_loading_haystacks_unused_modules(cli_store, tmp_path, command):  # noqa: F811
+def test_one_shot_commands_answer_alike_without_loading_haystacks_unused_modules(cli_store, tmp_path, command):
     argv = [command, "When will the treaty end?", "--json", "--store", str(cli_store)]
     deferred = _run(_RUN_CLI, argv, tmp_path)
     # The same call with Haystack imported in full first, as before deferral: nothing may change but the timing.
